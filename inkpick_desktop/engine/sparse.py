@@ -188,7 +188,9 @@ class CsrMatrix:
     def scale_columns(self, factors: npt.ArrayLike) -> CsrMatrix:
         f = np.asarray(factors, dtype=np.float64)
         if f.shape != (self.shape[1],):
-            raise InvalidInputError(f"need {self.shape[1]} column factors, got {f.shape}")
+            raise InvalidInputError(
+                f"need {self.shape[1]} column factors, got {f.shape}"
+            )
         data = (self.data * f[self.indices]).astype(np.float32)
         return CsrMatrix(data, self.indices, self.indptr, self.shape)
 
@@ -305,6 +307,15 @@ class CsrMatrix:
         )
         if m.nnz and (m.indices.min() < 0 or m.indices.max() >= m.shape[1]):
             raise InvalidInputError(f"{prefix}: column index out of range")
+        if m.indptr[0] != 0:
+            raise InvalidInputError(f"{prefix}: indptr must start at 0")
         if np.any(np.diff(m.indptr) < 0):
             raise InvalidInputError(f"{prefix}: indptr is not non-decreasing")
+        # Within a row the columns rise strictly; a drop is allowed only where a
+        # new row starts.
+        falls = np.flatnonzero(np.diff(m.indices.astype(np.int64)) <= 0) + 1
+        if len(np.setdiff1d(falls, m.indptr)):
+            raise InvalidInputError(
+                f"{prefix}: column indices within a row are not strictly increasing"
+            )
         return m

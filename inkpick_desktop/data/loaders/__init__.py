@@ -40,3 +40,14 @@ LOADERS: dict[str, LoaderSpec] = {}
 def register(spec: LoaderSpec) -> LoaderSpec:
     LOADERS[spec.key] = spec
     return spec
+
+
+# Registration: importing each loader module registers its LoaderSpec.
+from inkpick_desktop.data.loaders import (  # noqa: E402,F401
+    courses,
+    freemusi,
+    lastfm,
+    movielens,
+    movietweetings,
+    oulad,
+)

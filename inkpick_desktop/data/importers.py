@@ -1,0 +1,572 @@
+"""Import a user's own catalog (CSV, TSV, JSON) and interactions (CSV, JSON).
+
+The app's column-mapping dialog shows :func:`preview`; :func:`import_items` and
+:func:`import_interactions` then read the whole file with the chosen mapping.
+
+Formats
+-------
+* Delimited text with a header row. The delimiter is sniffed among ``,``, ``;``
+  and tab from the header line (``.tsv``/``.tab`` files default to tab) unless
+  given; standard double-quote quoting, fields may span lines.
+* JSON: a list of objects, or JSON lines (one object per line). Lists inside a
+  value become labels; ``null`` is an empty value; keys missing from an object
+  are empty values.
+* Label columns hold several labels split on ``|``, else ``;``, else ``,``.
+
+Skip or refuse
+--------------
+A user file is **refused** (:class:`DataFormatError` naming file, line and
+field) whenever its content or the chosen mapping looks wrong, so the dialog can
+point at the exact place: bytes that do not decode (with the byte offset), a NUL
+byte, broken quoting or JSON, a row with more or fewer fields than the header
+(a truncated row), a mapped column that is not in the file, an empty id or
+title, a duplicate id, a non-numeric, ``nan`` or infinite value, a bad year or
+timestamp, or no data row at all. Blank lines are ignored.
+
+Only one thing is **skipped**: an interaction whose item id is not in the
+catalog (histories often span items a catalog lacks). The skipped rows are
+counted in one :class:`~inkpick_desktop.data.model.LoadWarning` and logged;
+when *every* row is unknown the file is refused, since the mapping is then
+almost certainly wrong.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+import math
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from inkpick_desktop.data.model import (
+    LABEL_SEP,
+    Catalog,
+    Interactions,
+    LoadedDataset,
+    LoadWarning,
+)
+from inkpick_desktop.engine.errors import (
+    DataFormatError,
+    DatasetNotFoundError,
+    InvalidInputError,
+)
+
+logger = logging.getLogger(__name__)
+
+DELIMITERS = (",", ";", "\t")
+#: Bytes read for a preview; the cut falls on a line end.
+PREVIEW_BYTES = 4 << 20
+_LABEL_SPLIT = ("|", ";", ",")
+_YEAR = re.compile(r"^\d{1,4}$")
+
+Record = tuple[int | None, dict[str, str]]  # (line or None, column -> value)
+
+
+@dataclass(frozen=True)
+class Preview:
+    """The first rows of a user file, for the column-mapping dialog.
+
+    ``delimiter`` is ``None`` for JSON; ``rows`` are aligned with ``columns``.
+    """
+
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    delimiter: str | None
+    encoding: str
+    format: str  # "csv", "json" or "jsonl"
+
+
+# ------------------------------------------------------------------ raw reading
+
+
+def _read(path: Path, limit: int | None = None) -> bytes:
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read() if limit is None else fh.read(limit + 1)
+    except FileNotFoundError:
+        raise DatasetNotFoundError(f"{path}: file not found") from None
+    except IsADirectoryError:
+        raise InvalidInputError(f"{path} is a folder, expected a file") from None
+    except OSError as exc:
+        raise DataFormatError(
+            f"cannot be read ({exc.strerror})", path=str(path)
+        ) from None
+    if limit is not None and len(raw) > limit:
+        cut = raw.rfind(b"\n", 0, limit)
+        raw = raw[: cut + 1] if cut >= 0 else raw[:limit]
+    return raw
+
+
+def _decode(raw: bytes, path: Path, encoding: str) -> str:
+    nul = raw.find(b"\x00") if not encoding.lower().startswith("utf-16") else -1
+    if nul >= 0:
+        raise DataFormatError(
+            f"NUL byte at byte offset {nul} (a binary file?)",
+            path=str(path),
+            line=raw.count(b"\n", 0, nul) + 1,
+        )
+    try:
+        text = raw.decode(encoding)
+    except LookupError:
+        raise InvalidInputError(f"unknown encoding {encoding!r}") from None
+    except UnicodeDecodeError as exc:
+        bad = raw[exc.start : exc.start + 4]
+        raise DataFormatError(
+            f"bytes cannot be decoded as {encoding} at byte offset {exc.start} "
+            f"({bad!r}: {exc.reason})",
+            path=str(path),
+            line=raw.count(b"\n", 0, exc.start) + 1,
+        ) from None
+    return text.removeprefix("\ufeff")
+
+
+def _kind(path: Path, text: str) -> str:
+    suffix = path.suffix.lower()
+    if suffix in (".jsonl", ".ndjson"):
+        return "jsonl"
+    head = text.lstrip()[:1]
+    if suffix == ".json" or head in ("[", "{"):
+        return "json" if head == "[" else "jsonl" if head == "{" else "json"
+    return "csv"
+
+
+def sniff_delimiter(text: str, path: Path | None = None) -> str:
+    """The delimiter among ``,`` ``;`` tab that splits the header line most."""
+    first = text.lstrip("\r\n").splitlines()[0] if text.strip() else ""
+    default = (
+        "\t" if path is not None and path.suffix.lower() in (".tsv", ".tab") else ","
+    )
+    best, best_n = default, 1
+    for delim in DELIMITERS:
+        n = len(next(csv.reader([first], delimiter=delim), []))
+        if n > best_n:
+            best, best_n = delim, n
+    return best
+
+
+def _json_value(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, list):
+        return LABEL_SEP.join(_json_value(v) for v in value if v is not None)
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _json_records(text: str, path: Path, kind: str) -> tuple[list[str], list[Record]]:
+    objects: list[tuple[int | None, object]] = []
+    try:
+        if kind == "json":
+            data = json.loads(text)
+            if not isinstance(data, list):
+                raise DataFormatError(
+                    f"expected a JSON list of objects, got {type(data).__name__}",
+                    path=str(path),
+                )
+            objects = [(None, obj) for obj in data]
+        else:
+            for n, raw in enumerate(text.splitlines(), 1):
+                if raw.strip():
+                    objects.append((n, json.loads(raw)))
+    except json.JSONDecodeError as exc:
+        bad_line = exc.lineno if kind == "json" else n
+        raise DataFormatError(
+            f"invalid JSON: {exc.msg}", path=str(path), line=bad_line
+        ) from None
+    except RecursionError:
+        raise DataFormatError("JSON nested too deeply", path=str(path)) from None
+
+    columns: dict[str, None] = {}
+    records: list[Record] = []
+    for i, (obj_line, obj) in enumerate(objects, 1):
+        if not isinstance(obj, dict):
+            where = f"line {obj_line}" if obj_line else f"record {i}"
+            raise DataFormatError(
+                f"{where} is a JSON {type(obj).__name__}, expected an object",
+                path=str(path),
+                line=obj_line,
+            )
+        row = {str(k): _json_value(v) for k, v in obj.items()}
+        columns.update(dict.fromkeys(row))
+        records.append((obj_line, row))
+    return list(columns), records
+
+
+def _csv_records(
+    text: str, path: Path, delimiter: str
+) -> tuple[list[str], Iterator[Record]]:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    last = 0
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        nonlocal last
+        try:
+            for record in reader:
+                start, last = last + 1, reader.line_num
+                if record and record != [""]:
+                    yield start, record
+        except csv.Error as exc:
+            raise DataFormatError(
+                f"malformed CSV ({exc})", path=str(path), line=last + 1
+            ) from None
+
+    it = rows()
+    first = next(it, None)
+    if first is None:
+        raise DataFormatError("is empty, expected a header row", path=str(path))
+    header = [h.strip() for h in first[1]]
+    for i, name in enumerate(header):
+        if not name:
+            raise DataFormatError(
+                f"header column {i + 1} has no name", path=str(path), line=1
+            )
+        if name in header[:i]:
+            raise DataFormatError(
+                f"header repeats column {name!r}", path=str(path), line=1
+            )
+
+    def records() -> Iterator[Record]:
+        for line, record in it:
+            if len(record) != len(header):
+                what = "truncated row: " if len(record) < len(header) else ""
+                raise DataFormatError(
+                    f"{what}{len(record)} fields, the header has {len(header)}",
+                    path=str(path),
+                    line=line,
+                )
+            yield line, dict(zip(header, record, strict=True))
+
+    return header, records()
+
+
+def _open_table(
+    path: str | Path,
+    delimiter: str | None,
+    encoding: str,
+    limit: int | None = None,
+) -> tuple[list[str], Iterator[Record] | list[Record], str | None, str]:
+    path = Path(path)
+    if delimiter is not None and delimiter not in DELIMITERS:
+        raise InvalidInputError(
+            f"delimiter must be one of {DELIMITERS}, got {delimiter!r}"
+        )
+    text = _decode(_read(path, limit), path, encoding)
+    kind = _kind(path, text)
+    if kind != "csv":
+        columns, json_records = _json_records(text, path, kind)
+        return columns, json_records, None, kind
+    delim = delimiter or sniff_delimiter(text, path)
+    header, records = _csv_records(text, path, delim)
+    return header, records, delim, "csv"
+
+
+def _require_columns(
+    path: Path, columns: Sequence[str], wanted: dict[str, str]
+) -> None:
+    for role, name in wanted.items():
+        if name not in columns:
+            raise DataFormatError(
+                f"{role} column {name!r} is not in the file; columns: {list(columns)}",
+                path=str(path),
+                line=1,
+                field=name,
+            )
+
+
+def _split_labels(value: str) -> str:
+    value = value.strip()
+    if not value:
+        return ""
+    sep = next((s for s in _LABEL_SPLIT if s in value), None)
+    parts = value.split(sep) if sep else [value]
+    return LABEL_SEP.join(dict.fromkeys(p.strip() for p in parts if p.strip()))
+
+
+def _number(path: Path, line: int | None, field: str, raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise DataFormatError(
+            f"expected a number, got {raw!r}", path=str(path), line=line, field=field
+        ) from None
+    if not math.isfinite(value):
+        raise DataFormatError(
+            f"expected a finite number, got {raw!r}",
+            path=str(path),
+            line=line,
+            field=field,
+        )
+    return value
+
+
+def _timestamp(path: Path, line: int | None, field: str, raw: str) -> int:
+    text = raw.strip()
+    if re.fullmatch(r"-?\d+", text):
+        return int(text)
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise DataFormatError(
+            f"expected Unix seconds or an ISO 8601 date, got {raw!r}",
+            path=str(path),
+            line=line,
+            field=field,
+        ) from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return int(when.timestamp())
+
+
+# ---------------------------------------------------------------------- public
+
+
+def preview(
+    path: str | Path,
+    n: int = 20,
+    *,
+    delimiter: str | None = None,
+    encoding: str = "utf-8",
+) -> Preview:
+    """Columns and the first ``n`` rows of a user file (reads at most 4 MiB)."""
+    if not isinstance(n, int) or n < 0:
+        raise InvalidInputError(f"n must be a non-negative int, got {n!r}")
+    columns, records, delim, kind = _open_table(
+        path, delimiter, encoding, PREVIEW_BYTES
+    )
+    rows: list[tuple[str, ...]] = []
+    for _, row in records:
+        if len(rows) >= n:
+            break
+        rows.append(tuple(row.get(c, "") for c in columns))
+    return Preview(tuple(columns), tuple(rows), delim, encoding, kind)
+
+
+def import_items(
+    path: str | Path,
+    *,
+    id_column: str,
+    title_column: str,
+    text_columns: Sequence[str],
+    label_columns: Sequence[str] = (),
+    year_column: str | None = None,
+    delimiter: str | None = None,
+    encoding: str = "utf-8",
+    domain: str = "custom",
+) -> LoadedDataset:
+    """Read a user's catalog into a :class:`LoadedDataset` without interactions.
+
+    Parameters
+    ----------
+    path
+        CSV/TSV (header row) or JSON (list of objects, or JSON lines).
+    id_column, title_column
+        Columns giving the unique external id and the display title.
+    text_columns, label_columns
+        Columns kept as free-text fields and as label fields (split on ``|``,
+        ``;`` or ``,``); each becomes ``catalog.fields[column]``.
+    year_column
+        Optional column of whole years (empty means unknown, stored as 0).
+    delimiter, encoding
+        ``None`` sniffs the delimiter among ``,`` ``;`` tab.
+    domain
+        Domain key given to the catalog.
+
+    Raises
+    ------
+    DataFormatError
+        See the module docstring for what refuses a file.
+    """
+    path = Path(path)
+    text_columns, label_columns = tuple(text_columns), tuple(label_columns)
+    overlap = set(text_columns) & set(label_columns)
+    if overlap:
+        raise InvalidInputError(f"columns {sorted(overlap)} are both text and labels")
+    columns, records, _, _ = _open_table(path, delimiter, encoding)
+    wanted = {"id": id_column, "title": title_column}
+    wanted |= {f"text {i + 1}": c for i, c in enumerate(text_columns)}
+    wanted |= {f"label {i + 1}": c for i, c in enumerate(label_columns)}
+    if year_column:
+        wanted["year"] = year_column
+    _require_columns(path, columns, wanted)
+
+    ids: list[str] = []
+    titles: list[str] = []
+    years: list[int] = []
+    fields: dict[str, list[str]] = {c: [] for c in (*text_columns, *label_columns)}
+    first_seen: dict[str, int | None] = {}
+    for n, (line, row) in enumerate(records, 1):
+        where = "" if line else f"record {n}: "
+        item_id = row.get(id_column, "").strip()
+        if not item_id:
+            raise DataFormatError(
+                f"{where}empty id", path=str(path), line=line, field=id_column
+            )
+        if item_id in first_seen:
+            prev = first_seen[item_id]
+            raise DataFormatError(
+                f"{where}duplicate id {item_id!r}"
+                + (f" (first on line {prev})" if prev else ""),
+                path=str(path),
+                line=line,
+                field=id_column,
+            )
+        first_seen[item_id] = line
+        title = row.get(title_column, "").strip()
+        if not title:
+            raise DataFormatError(
+                f"{where}empty title", path=str(path), line=line, field=title_column
+            )
+        year = 0
+        if year_column:
+            raw = row.get(year_column, "").strip()
+            if raw and not _YEAR.match(raw):
+                raise DataFormatError(
+                    f"{where}expected a whole year such as 1972, got {raw!r}",
+                    path=str(path),
+                    line=line,
+                    field=year_column,
+                )
+            year = int(raw) if raw else 0
+        ids.append(item_id)
+        titles.append(title)
+        years.append(year)
+        for c in text_columns:
+            fields[c].append(row.get(c, "").strip())
+        for c in label_columns:
+            fields[c].append(_split_labels(row.get(c, "")))
+    if not ids:
+        raise DataFormatError("has a header but no data rows", path=str(path))
+
+    catalog = Catalog(
+        domain=domain,
+        ids=np.array(ids, dtype=np.str_),
+        titles=np.array(titles, dtype=np.str_),
+        years=np.array(years, dtype=np.int32),
+        fields={c: np.array(v, dtype=np.str_) for c, v in fields.items()},
+        label_fields=label_columns,
+    )
+    logger.info("imported %d items from %s", catalog.n_items, path)
+    return LoadedDataset(
+        key=f"import:{path.name}",
+        catalog=catalog,
+        interactions=None,
+        sources=(str(path),),
+        interactions_note="Imported items have no user data; import a history "
+        "file to use the collaborative mode.",
+    )
+
+
+def import_interactions(
+    path: str | Path,
+    catalog: Catalog,
+    *,
+    user_column: str,
+    item_column: str,
+    value_column: str | None = None,
+    timestamp_column: str | None = None,
+    delimiter: str | None = None,
+    encoding: str = "utf-8",
+    warnings_out: list[LoadWarning] | None = None,
+) -> Interactions:
+    """Read user-item events against ``catalog``.
+
+    Rows naming an item id absent from the catalog are skipped; one
+    :class:`LoadWarning` counting them is appended to ``warnings_out`` (when
+    given) and logged. Without ``value_column`` every event has value 1
+    (``value_kind="implicit"``), else the numbers as given (``"rating"``).
+    ``timestamp_column`` takes Unix seconds or ISO 8601 dates (UTC if no zone).
+
+    Raises
+    ------
+    DataFormatError
+        See the module docstring; also when no row names a catalog item.
+    """
+    path = Path(path)
+    columns, records, _, _ = _open_table(path, delimiter, encoding)
+    wanted = {"user": user_column, "item": item_column}
+    if value_column:
+        wanted["value"] = value_column
+    if timestamp_column:
+        wanted["timestamp"] = timestamp_column
+    _require_columns(path, columns, wanted)
+
+    user_index: dict[str, int] = {}
+    users: list[int] = []
+    items: list[int] = []
+    values: list[float] = []
+    stamps: list[int] = []
+    unknown: dict[str, None] = {}
+    skipped = 0
+    first_skip: int | None = None
+    total = 0
+    for n, (line, row) in enumerate(records, 1):
+        total += 1
+        where = "" if line else f"record {n}: "
+        user = row.get(user_column, "").strip()
+        if not user:
+            raise DataFormatError(
+                f"{where}empty user id", path=str(path), line=line, field=user_column
+            )
+        item_id = row.get(item_column, "").strip()
+        value = 1.0
+        if value_column:
+            value = _number(path, line, value_column, row.get(value_column, ""))
+        stamp = 0
+        if timestamp_column:
+            stamp = _timestamp(
+                path, line, timestamp_column, row.get(timestamp_column, "")
+            )
+        item = catalog.index_of.get(item_id)
+        if item is None:
+            skipped += 1
+            first_skip = first_skip or line
+            if len(unknown) < 5:
+                unknown[item_id] = None
+            continue
+        users.append(user_index.setdefault(user, len(user_index)))
+        items.append(item)
+        values.append(value)
+        stamps.append(stamp)
+    if total == 0:
+        raise DataFormatError("has a header but no data rows", path=str(path))
+    examples = ", ".join(repr(u) for u in unknown)
+    if not items:
+        raise DataFormatError(
+            f"none of the {total} rows names an item of the {catalog.domain} catalog "
+            f"(e.g. {examples}); is {item_column!r} the right column?",
+            path=str(path),
+            field=item_column,
+        )
+    if skipped:
+        warning = LoadWarning(
+            str(path),
+            first_skip,
+            item_column,
+            f"skipped {skipped} of {total} rows whose item is not in the catalog "
+            f"(e.g. {examples})",
+        )
+        logger.warning("%s", warning)
+        if warnings_out is not None:
+            warnings_out.append(warning)
+
+    return Interactions(
+        user_ids=np.array(list(user_index), dtype=np.str_),
+        users=np.array(users, dtype=np.int32),
+        items=np.array(items, dtype=np.int32),
+        values=np.array(values, dtype=np.float32),
+        n_items=catalog.n_items,
+        value_kind="rating" if value_column else "implicit",
+        timestamps=np.array(stamps, dtype=np.int64) if timestamp_column else None,
+    )

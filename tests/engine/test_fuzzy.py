@@ -1,0 +1,503 @@
+"""Fuzzy title search: distances against a naive DP, normalisation, real data."""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from inkpick_desktop.data.model import Catalog
+from inkpick_desktop.engine.errors import InvalidInputError, ModelFormatError
+from inkpick_desktop.engine.fuzzy import (
+    SearchResult,
+    TitleSearch,
+    TitleSearchConfig,
+    acceptance_threshold,
+    levenshtein,
+    query_keys,
+)
+from inkpick_desktop.engine.ngram import NgramIndex, normalize_key, title_keys
+
+
+def naive_levenshtein(a: str, b: str) -> int:
+    """Textbook Wagner-Fischer dynamic programme, one row at a time."""
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+def make_catalog(
+    titles: list[str],
+    years: list[int] | None = None,
+    genres: list[str] | None = None,
+    search_titles: list[str] | None = None,
+) -> Catalog:
+    n = len(titles)
+    fields = {"genres": np.array(genres)} if genres is not None else {}
+    return Catalog(
+        domain="cinema",
+        ids=np.array([str(100 + i) for i in range(n)]),
+        titles=np.array(titles),
+        years=np.array(years if years is not None else [0] * n, np.int32),
+        fields=fields,
+        label_fields=("genres",) if genres is not None else (),
+        search_titles=None if search_titles is None else np.array(search_titles),
+    )
+
+
+GODFATHER = make_catalog(
+    [
+        "Godfather, The (1972)",
+        "Godfather: Part II, The (1974)",
+        "Tokyo Godfathers (2003)",
+        "Amélie (2001)",
+        "Emma (1996)",
+        "Emma (1996)",
+        "Blade Runner (1982)",
+        "Blade Runner 2049 (2017)",
+        "Godzilla (1954)",
+        "Godzilla 2000 (1999)",
+        "千と千尋の神隠し (2001)",
+        "Straße (1990)",
+        "Vitelloni, I (1953)",
+    ],
+    years=[
+        1972,
+        1974,
+        2003,
+        2001,
+        1996,
+        1996,
+        1982,
+        2017,
+        1954,
+        1999,
+        2001,
+        1990,
+        1953,
+    ],
+    genres=[
+        "Crime|Drama",
+        "Crime|Drama",
+        "Animation",
+        "Comedy|Romance",
+        "Comedy|Drama|Romance",
+        "Romance",
+        "Sci-Fi",
+        "Sci-Fi",
+        "Horror",
+        "Action",
+        "Animation",
+        "Drama",
+        "Drama",
+    ],
+    search_titles=[
+        "",
+        "",
+        "",
+        "Fabuleux destin d'Amélie Poulain, Le",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "Spirited Away",
+        "",
+        "",
+    ],
+)
+
+
+@pytest.fixture(scope="module")
+def godfather() -> TitleSearch:
+    return TitleSearch.build(GODFATHER)
+
+
+def expected_keys(catalog: Catalog, i: int) -> set[str]:
+    forms = [str(catalog.titles[i])]
+    if catalog.search_titles is not None and catalog.search_titles[i]:
+        forms += str(catalog.search_titles[i]).split("|")
+    return {k for f in forms for k in title_keys(f)}
+
+
+# -- the distance function -------------------------------------------------------
+
+short_text = st.text(alphabet="abcé ", max_size=8)
+
+
+@settings(deadline=None, max_examples=300)
+@given(short_text, short_text)
+def test_levenshtein_equals_naive_dp(a: str, b: str) -> None:
+    assert levenshtein(a, b) == naive_levenshtein(a, b)
+
+
+@settings(deadline=None, max_examples=200)
+@given(short_text, short_text, short_text)
+def test_levenshtein_is_a_metric(a: str, b: str, c: str) -> None:
+    assert levenshtein(a, a) == 0
+    assert levenshtein(a, b) == levenshtein(b, a)
+    assert (levenshtein(a, b) == 0) == (a == b)
+    assert levenshtein(a, c) <= levenshtein(a, b) + levenshtein(b, c)
+
+
+def test_acceptance_threshold_values() -> None:
+    assert [acceptance_threshold(n) for n in (0, 1, 3, 5, 8, 10, 20)] == [
+        1,
+        1,
+        1,
+        2,
+        2,
+        3,
+        6,
+    ]
+
+
+# -- reported distances against the naive DP -------------------------------------
+
+words = st.sampled_from(["the", "god", "father", "emma", "amélie", "a", "run", "x1"])
+titles_st = st.lists(
+    st.lists(words, min_size=1, max_size=3).map(" ".join), min_size=1, max_size=12
+)
+query_st = st.text(alphabet="abdefghmortuél ", min_size=1, max_size=10).filter(
+    lambda q: bool(query_keys(q))
+)
+
+
+@settings(deadline=None, max_examples=150)
+@given(titles_st, query_st, st.sampled_from([None, 3]))
+def test_search_distances_equal_naive_dp(
+    titles: list[str], query: str, candidates: int | None
+) -> None:
+    catalog = make_catalog(titles)
+    config = TitleSearchConfig(candidates=candidates, full_scan_below=0)
+    ts = TitleSearch.build(catalog, config=config)
+    qkeys = query_keys(query)
+    truth = [
+        min(naive_levenshtein(q, k) for q in qkeys for k in expected_keys(catalog, i))
+        for i in range(catalog.n_items)
+    ]
+    result = ts.search(query, limit=len(titles))
+    for m in result.matches:
+        assert m.distance == truth[m.index]
+    distances = [m.distance for m in result.matches]
+    assert distances == sorted(distances)
+    if candidates is None:  # full scan: every item, the true minimum first
+        assert len(result.matches) == len(titles)
+        assert result.matches[0].distance == min(truth)
+    else:
+        assert result.matches[0].distance >= min(truth)
+
+
+@settings(deadline=None, max_examples=60)
+@given(titles_st)
+def test_ngram_candidates_share_a_gram_with_the_query(titles: list[str]) -> None:
+    keys = sorted({normalize_key(t) for t in titles} - {""})
+    index = NgramIndex.build(keys)
+    rows = index.candidates([keys[0]], n=len(keys))
+    assert rows[0] == 0  # the key itself misses no gram
+    assert sorted(rows.tolist()) == sorted(set(rows.tolist()))
+
+
+def test_ngram_index_counts_shared_grams() -> None:
+    index = NgramIndex.build(["up", "pup", "zz"])
+    assert index.key_grams.tolist() == [4, 5, 4]
+    dense = index.postings.to_dense()
+    assert dense.shape == (len(index.grams), 3)
+    # "up" and "pup" share " up"? no: "pup" pads as "  pup  " -> "up " and "p  ".
+    assert dense[:, 0] @ dense[:, 1] == 2
+    assert dense[:, 0] @ dense[:, 2] == 0
+
+
+# -- normalisation ---------------------------------------------------------------
+
+
+def test_title_keys_rotate_and_strip_articles() -> None:
+    assert title_keys("Godfather, The (1972)") == ("the godfather", "godfather")
+    assert title_keys("Avventura, L' (1960)") == ("l avventura", "avventura")
+    assert title_keys("Vitelloni, I (1953)") == ("i vitelloni", "vitelloni")
+    assert title_keys("I Am Legend (2007)") == ("i am legend",)
+    assert title_keys("Schindler's List (1993)") == ("schindlers list",)
+    assert title_keys("Fast & Furious (2009)") == ("fast and furious",)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "Godfather, The (1972)",
+        "The Godfather",
+        "the godfather",
+        "GODFATHER",
+        "godfather, the",
+        "godfather 1972",
+        "the godfather (1972)",
+        "  gOdFaThEr!  ",
+    ],
+)
+def test_search_normalised_forms_find_the_1972_film(
+    godfather: TitleSearch, query: str
+) -> None:
+    result = godfather.search(query)
+    best = result.matches[0]
+    assert (best.id, best.distance, best.score) == ("100", 0, 1.0)
+    assert result.corrected is False
+    assert result.accepted is True
+
+
+def test_search_year_prefers_matching_film(godfather: TitleSearch) -> None:
+    assert godfather.search("godfather part ii 1974").matches[0].id == "101"
+    ids = [m.id for m in godfather.search("godfather (1974)", limit=3).matches]
+    assert ids[0] == "100"  # distance first: "godfather" is 0 away only from 100
+    # Bare numbers stay text too: the title containing them wins.
+    assert godfather.search("blade runner 2049").matches[0].id == "107"
+    assert godfather.search("blade runner 1982").matches[0].id == "106"
+    assert godfather.search("godzilla 2000").matches[0].id == "109"
+
+
+def test_search_misspelling_is_corrected(godfather: TitleSearch) -> None:
+    result = godfather.search("Godfater")
+    assert result.matches[0].id == "100"
+    assert result.matches[0].distance == 1
+    assert result.matches[0].score == pytest.approx(1 - 1 / 9)
+    assert (result.corrected, result.accepted) == (True, True)
+
+
+def test_search_far_query_not_accepted(godfather: TitleSearch) -> None:
+    result = godfather.search("qqqqwwwwzzzz")
+    assert result.corrected is True
+    assert result.accepted is False
+
+
+def test_search_accents_and_alternative_titles(godfather: TitleSearch) -> None:
+    for q in ("Amelie", "AMÉLIE", "amélie (2001)", "fabuleux destin d'amelie poulain"):
+        result = godfather.search(q)
+        assert (result.matches[0].id, result.matches[0].distance) == ("103", 0), q
+        assert result.corrected is False
+
+
+def test_search_unicode_titles(godfather: TitleSearch) -> None:
+    assert godfather.search("千と千尋の神隠し").matches[0].id == "110"
+    assert godfather.search("Spirited Away").matches[0].id == "110"
+    near = godfather.search("千と千尋の隠し")
+    assert (near.matches[0].id, near.matches[0].distance) == ("110", 1)
+    assert godfather.search("STRASSE").matches[0].id == "111"
+    assert godfather.search("ＧＯＤＦＡＴＨＥＲ").matches[0].id == "100"
+
+
+def test_search_exact_title_ranks_before_normalised(godfather: TitleSearch) -> None:
+    result = godfather.search("Emma (1996)", limit=2)
+    assert [m.id for m in result.matches] == ["104", "105"]
+    assert result.corrected is False
+
+
+def test_search_duplicates_are_told_apart(godfather: TitleSearch) -> None:
+    matches = godfather.search("emma", limit=2).matches
+    assert [m.detail for m in matches] == [
+        "Comedy|Drama|Romance · id 104",
+        "Romance · id 105",
+    ]
+    assert godfather.search("godfather").matches[0].detail == ""
+
+
+def test_search_prior_breaks_ties() -> None:
+    prior = np.zeros(GODFATHER.n_items)
+    prior[5] = 10.0
+    ts = TitleSearch.build(GODFATHER, prior=prior)
+    assert [m.id for m in ts.search("emma", limit=2).matches] == ["105", "104"]
+    # The prior never beats distance.
+    prior[1] = 1e9
+    ts = TitleSearch.build(GODFATHER, prior=prior)
+    assert ts.search("godfather").matches[0].id == "100"
+
+
+@pytest.mark.parametrize("query", ["", "   ", "\t\n"])
+def test_search_empty_query_rejected(godfather: TitleSearch, query: str) -> None:
+    with pytest.raises(InvalidInputError, match="empty"):
+        godfather.search(query)
+
+
+@pytest.mark.parametrize("query", ["!!!", "...", " - "])
+def test_search_garbage_query_rejected(godfather: TitleSearch, query: str) -> None:
+    with pytest.raises(InvalidInputError, match=re.escape(repr(query))):
+        godfather.search(query)
+
+
+@pytest.mark.parametrize("limit", [0, -1, 2.5, True, "3"])
+def test_search_bad_limit_rejected(godfather: TitleSearch, limit: object) -> None:
+    with pytest.raises(InvalidInputError, match="limit"):
+        godfather.search("emma", limit=limit)  # type: ignore[arg-type]
+
+
+def test_search_limit_and_result_type(godfather: TitleSearch) -> None:
+    result = godfather.search("godfather", limit=3)
+    assert isinstance(result, SearchResult)
+    assert len(result.matches) == 3
+    assert result.best is result.matches[0]
+    assert result.query == "godfather"
+
+
+# -- suggest ---------------------------------------------------------------------
+
+
+def test_suggest_prefix_then_word_prefix(godfather: TitleSearch) -> None:
+    assert [m.id for m in godfather.suggest("godf", limit=2)] == ["100", "101"]
+    assert godfather.suggest("the godf")[0].id == "100"
+    ids = [m.id for m in godfather.suggest("runner")]
+    assert ids[:2] == ["106", "107"]  # word starts, shorter key first
+    assert godfather.suggest("part")[0].id == "101"
+    assert godfather.suggest("   ") == []
+
+
+def test_suggest_falls_back_to_fuzzy(godfather: TitleSearch) -> None:
+    # No key or word starts with "godfater"; the misspelling still suggests.
+    assert godfather.suggest("godfater", limit=1)[0].id == "100"
+
+
+def test_suggest_odd_prefixes(godfather: TitleSearch) -> None:
+    assert godfather.suggest("!!!") == []
+    assert godfather.suggest("(1999)") == []  # a year alone is nothing to search
+
+
+def test_search_exact_title_found_in_candidate_mode() -> None:
+    # Near-identical titles and a candidate cut of one: the exact title still wins.
+    titles = [f"Emma {i} (2000)" for i in range(50)] + ["Emma (1996)"]
+    config = TitleSearchConfig(candidates=1, full_scan_below=0)
+    ts = TitleSearch.build(make_catalog(titles), config=config)
+    result = ts.search("Emma (1996)")
+    assert (result.matches[0].index, result.matches[0].distance) == (50, 0)
+    assert result.corrected is False
+
+
+def test_suggest_distance_is_levenshtein(godfather: TitleSearch) -> None:
+    for m in godfather.suggest("god", limit=5):
+        keys = expected_keys(GODFATHER, m.index)
+        assert m.distance == min(naive_levenshtein("god", k) for k in keys)
+
+
+# -- configuration, prior, persistence -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"candidates": 0},
+        {"candidates": 2.0},
+        {"full_scan_below": -1},
+        {"max_relative_distance": 1.5},
+    ],
+)
+def test_config_rejects_bad_values(kwargs: dict[str, object]) -> None:
+    with pytest.raises(InvalidInputError, match=next(iter(kwargs))):
+        TitleSearchConfig(**kwargs)  # type: ignore[arg-type]
+
+
+def test_build_rejects_bad_prior() -> None:
+    with pytest.raises(InvalidInputError, match="shape"):
+        TitleSearch.build(GODFATHER, prior=np.ones(3))
+    with pytest.raises(InvalidInputError, match="finite"):
+        TitleSearch.build(GODFATHER, prior=np.full(GODFATHER.n_items, np.nan))
+
+
+def test_arrays_round_trip(tmp_path: Path) -> None:
+    prior = np.arange(GODFATHER.n_items, dtype=float)
+    config = TitleSearchConfig(candidates=4, full_scan_below=0)
+    ts = TitleSearch.build(GODFATHER, prior=prior, config=config)
+    path = tmp_path / "fuzzy.npz"
+    np.savez(path, **ts.to_arrays())
+    with np.load(path, allow_pickle=False) as data:
+        loaded = TitleSearch.from_arrays(dict(data), GODFATHER)
+    assert loaded.config == config
+    for q in ("Godfater", "emma", "amelie", "blade runner 2049"):
+        assert loaded.search(q) == ts.search(q)
+    assert loaded.suggest("go") == ts.suggest("go")
+
+
+def test_from_arrays_rejects_other_catalog_and_damage() -> None:
+    arrays = TitleSearch.build(GODFATHER).to_arrays()
+    other = make_catalog(["Something Else (2000)"])
+    with pytest.raises(ModelFormatError, match="another catalog"):
+        TitleSearch.from_arrays(arrays, other)
+    broken = dict(arrays)
+    del broken["fuzzy_grams"]
+    with pytest.raises(ModelFormatError, match="unreadable"):
+        TitleSearch.from_arrays(broken, GODFATHER)
+    broken = dict(arrays)
+    broken["fuzzy_key_grams"] = broken["fuzzy_key_grams"][:-1]
+    with pytest.raises(ModelFormatError, match="sizes"):
+        TitleSearch.from_arrays(broken, GODFATHER)
+
+
+# -- real data -------------------------------------------------------------------
+
+
+def _movielens_catalog(root: Path) -> tuple[Catalog, np.ndarray | None]:
+    try:
+        from inkpick_desktop.data.loaders import movielens
+    except ImportError:  # loader not written yet: read the catalog here
+        movielens = None
+    if movielens is not None and hasattr(movielens, "load"):
+        ds = movielens.load(root)
+        prior = None
+        if ds.interactions is not None:
+            prior = np.bincount(ds.interactions.items, minlength=ds.catalog.n_items)
+        return ds.catalog, prior
+    ids, titles, years = [], [], []
+    path = root / "movielens-32m-movies" / "movies.csv"
+    with path.open(newline="", encoding="utf-8") as f:
+        rows = csv.reader(f)
+        next(rows)
+        for movie_id, title, _genres in rows:
+            m = re.search(r"\((\d{4})\)\s*$", title)
+            ids.append(movie_id)
+            titles.append(title.strip())
+            years.append(int(m.group(1)) if m else 0)
+    catalog = make_catalog(titles, years)
+    return Catalog("cinema", np.array(ids), catalog.titles, catalog.years), None
+
+
+@pytest.fixture(scope="module")
+def movielens_search(datasets_root: Path) -> TitleSearch:
+    catalog, prior = _movielens_catalog(datasets_root)
+    return TitleSearch.build(catalog, prior=prior)
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_movielens_godfather_queries(movielens_search: TitleSearch) -> None:
+    assert movielens_search.catalog.n_items >= 87585
+    result = movielens_search.search("Godfater")
+    assert result.matches[0].id == "858"
+    assert (result.corrected, result.accepted) == (True, True)
+    for q in ("godfather, the", "The Godfather (1972)", "godfather 1972"):
+        result = movielens_search.search(q)
+        assert (result.matches[0].id, result.corrected) == ("858", False), q
+    assert movielens_search.search("godfather part ii").matches[0].id == "1221"
+    assert movielens_search.search("Amelie").matches[0].id == "4973"
+    assert movielens_search.search("shawshank redemtion").matches[0].id == "318"
+
+
+@pytest.mark.realdata
+def test_lastfm_artist_misspelling(datasets_root: Path) -> None:
+    ids, names = [], []
+    path = datasets_root / "hetrec2011-lastfm-2k" / "artists.dat"
+    with path.open(encoding="utf-8") as f:
+        next(f)
+        for line in f:
+            parts = line.rstrip("\n").split("\t")
+            ids.append(parts[0])
+            names.append(parts[1])
+    catalog = Catalog(
+        "music", np.array(ids), np.array(names), np.zeros(len(ids), np.int32)
+    )
+    result = TitleSearch.build(catalog).search("radiohed")
+    assert (result.matches[0].id, result.matches[0].title) == ("154", "Radiohead")
+    assert (result.corrected, result.accepted) == (True, True)
