@@ -133,6 +133,37 @@ def main() -> None:
         f" best accepted {accepted / n:.1%}"
     )
 
+    # Partial titles: the first two words of a title of four or more, one edit
+    # in half of them, as users type the start of a title ("star wars").
+    partial_q = []
+    for i in rng.choice(catalog.n_items, size=args.queries, replace=False).tolist():
+        words = strip_year(str(catalog.titles[i])).split()
+        if len(words) >= 4:
+            q = " ".join(words[:2])
+            partial_q.append((i, misspell(q, int(rng.integers(2)), rng)))
+    partial_q = [(i, q) for i, q in partial_q if query_keys(q)]
+    times, cpu, own_best, accepted = [], [], 0, 0
+    for i, q in partial_q:
+        c = time.thread_time()
+        t = time.perf_counter()
+        result = search.search(q, limit=10)
+        times.append((time.perf_counter() - t) * 1e3)
+        cpu.append((time.thread_time() - c) * 1e3)
+        best_d = result.matches[0].distance if result.matches else -1
+        own = [m for m in result.matches if m.index == i]
+        own_best += bool(own) and own[0].distance == best_d
+        accepted += result.accepted
+    n = len(partial_q)
+    print(
+        f"TitleSearch.search, {n} partial titles (2 words, 0-1 edit): "
+        f"{percentiles(times)}, mean {statistics.fmean(times):.2f} ms"
+    )
+    print(f"  CPU time: {percentiles(cpu)}")
+    print(
+        f"  own title in top 10 at best distance {own_best / n:.1%},"
+        f" best accepted {accepted / n:.1%}"
+    )
+
     keys = search.keys_
     ref_times, ref_cpu, agree = [], [], 0
     for _, q in queries[: args.reference]:

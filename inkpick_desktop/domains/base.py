@@ -44,6 +44,7 @@ from inkpick_desktop.engine.errors import (
 )
 from inkpick_desktop.engine.factors import PopularityModel, interactions_to_matrix
 from inkpick_desktop.engine.fuzzy import TitleSearch
+from inkpick_desktop.engine.hybrid import AlphaSchedule
 from inkpick_desktop.engine.progress import CancelToken, ProgressCallback
 from inkpick_desktop.engine.recommender import Recommender, RecommenderConfig
 from inkpick_desktop.engine.tfidf import TfidfConfig, TfidfIndex
@@ -57,6 +58,9 @@ STARTER = "starter"
 Transform = str | tuple[Any, ...]
 
 COLLABORATIVE_KINDS = ("als", "bpr")
+
+#: Bump when the way auto α is learned changes; stored schedules then go stale.
+ALPHA_LEARNING_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -103,9 +107,16 @@ class BuiltParts:
     collaborative: AlsModel | BprModel | None
     popularity: PopularityModel | None
     seconds: float
+    #: α schedule learned on a validation split (``engine.evaluation``), stored
+    #: in the model cache next to the collaborative model; ``None`` = the
+    #: service's default auto-α curve.
+    alpha_schedule: AlphaSchedule | None = None
 
     def recommender(self, service: DomainService) -> Recommender:
-        """Assemble the facade with ``service``'s defaults."""
+        """Assemble the facade with ``service``'s defaults (and learned α)."""
+        config = service.recommender
+        if self.alpha_schedule is not None and config.alpha_schedule is not None:
+            config = dataclasses.replace(config, alpha_schedule=self.alpha_schedule)
         return Recommender(
             service.key,
             self.choice.loaded.catalog,
@@ -114,7 +125,7 @@ class BuiltParts:
             collaborative=self.collaborative,
             popularity=self.popularity,
             interactions=self.choice.loaded.interactions,
-            config=service.recommender,
+            config=config,
             dataset_label=self.choice.label,
             notes=self.choice.notes,
         )
@@ -350,6 +361,7 @@ class DomainService:
         cancel: CancelToken | None = None,
         retrain: bool = False,
         model_file: Path | str | None = None,
+        learn_alpha: bool = False,
     ) -> Recommender:
         """Load, index and train; return the domain's :class:`Recommender`.
 
@@ -369,6 +381,10 @@ class DomainService:
         model_file
             Use this saved factor model instead of the cache; an unreadable or
             mismatching file raises :class:`ModelFormatError`.
+        learn_alpha
+            Learn the auto-α schedule on a validation split when the model
+            cache holds none for this data and model (one extra model fit; see
+            :meth:`alpha_schedule`). A stored schedule is used either way.
         """
         parts = self.build_parts(
             root,
@@ -378,6 +394,7 @@ class DomainService:
             cancel=cancel,
             retrain=retrain,
             model_file=model_file,
+            learn_alpha=learn_alpha,
         )
         return parts.recommender(self)
 
@@ -391,6 +408,7 @@ class DomainService:
         cancel: CancelToken | None = None,
         retrain: bool = False,
         model_file: Path | str | None = None,
+        learn_alpha: bool = False,
     ) -> BuiltParts:
         """The pipeline of :meth:`build`, returning the parts before assembly."""
         started = time.perf_counter()
@@ -408,6 +426,7 @@ class DomainService:
             search = self._titles(models, digest, loaded, retrain)
 
         collaborative = popularity = None
+        schedule: AlphaSchedule | None = None
         inter = loaded.interactions
         if inter is not None and inter.n_events > 0:
             stage = f"training {self.collaborative.upper()}"
@@ -417,6 +436,15 @@ class DomainService:
                     models, digest, choice, matrix, retrain, model_file, report, stage
                 )
                 popularity = PopularityModel.fit(matrix, item_ids=catalog.ids)
+            if model_file is None:
+                schedule = self.alpha_schedule(
+                    choice,
+                    content,
+                    cache_dir=cache_dir,
+                    learn=learn_alpha,
+                    retrain=retrain,
+                    progress=report,
+                )
         elif model_file is not None:
             raise InvalidInputError(
                 f"{choice.label} has no interactions, so model file {model_file} "
@@ -435,7 +463,89 @@ class DomainService:
             else "no interactions",
             seconds,
         )
-        return BuiltParts(choice, content, search, collaborative, popularity, seconds)
+        return BuiltParts(
+            choice, content, search, collaborative, popularity, seconds, schedule
+        )
+
+    def content_index(
+        self,
+        choice: DatasetChoice,
+        *,
+        cache_dir: Path | str | None = None,
+        progress: ProgressCallback | None = None,
+        cancel: CancelToken | None = None,
+        retrain: bool = False,
+    ) -> TfidfIndex:
+        """The TF-IDF index of a loaded dataset, through the model cache."""
+        report = checked(progress, cancel)
+        models = ModelCache(_cache_dir(cache_dir), self.key, choice.key)
+        tfidf = self.tfidf_for(choice.key, choice.loaded.catalog)
+        digest = dataset_digest(choice.loaded)
+        with timed_stage(report, "indexing text", self.key):
+            return self._content(models, digest, choice.loaded, tfidf, retrain, report)
+
+    def alpha_schedule(
+        self,
+        choice: DatasetChoice,
+        content: TfidfIndex,
+        *,
+        cache_dir: Path | str | None = None,
+        learn: bool = False,
+        retrain: bool = False,
+        progress: ProgressCallback | None = None,
+        cancel: CancelToken | None = None,
+    ) -> AlphaSchedule | None:
+        """The learned auto-α schedule stored with this data's model, if any.
+
+        With ``learn`` a missing (or, with ``retrain``, any) schedule is
+        learned by ``engine.evaluation.learn_alpha`` on a random 80/20
+        validation split of all interactions (seed 1) and stored in the model
+        cache under the same data, transform and model settings as the model.
+        ``None`` when nothing is stored and ``learn`` is False, or when the
+        dataset has no interactions.
+        """
+        inter = choice.loaded.interactions
+        if inter is None or inter.n_events == 0:
+            return None
+        models = ModelCache(_cache_dir(cache_dir), self.key, choice.key)
+        key = cache_key(
+            part="alpha",
+            data=dataset_digest(choice.loaded),
+            transform=self.transform_for(choice.key),
+            kind=self.collaborative,
+            config=self.model_config(),
+            tfidf=self.tfidf_for(choice.key, choice.loaded.catalog).to_dict(),
+            learning=ALPHA_LEARNING_VERSION,
+        )
+
+        def decode(arrays: dict[str, np.ndarray]) -> AlphaSchedule:
+            return AlphaSchedule.from_json(str(arrays["alpha_schedule"][()]))
+
+        found = None if retrain else models.load_arrays("alpha", key, decode)
+        if found is not None or not learn:
+            return found
+        from inkpick_desktop.engine.evaluation import (
+            EvaluationConfig,
+            ModelSetup,
+            learn_alpha,
+        )
+
+        report = checked(progress, cancel)
+        with timed_stage(report, "learning auto α", self.key):
+            learned = learn_alpha(
+                inter,
+                content,
+                ModelSetup.from_service(self, choice.key),
+                EvaluationConfig(reference=False),
+                progress=lambda f: report("learning auto α", f),
+                cancel=cancel_of(report),
+            )
+        schedule = learned.schedule
+        models.save_arrays(
+            "alpha", key, {"alpha_schedule": np.asarray(schedule.to_json())}
+        )
+        logger.info("%s: learned auto α %s", self.key, schedule.alphas)
+        return schedule
 
     # -- parts --------------------------------------------------------------------
 

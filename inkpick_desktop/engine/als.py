@@ -108,7 +108,7 @@ class AlsModel(FactorModel):
     >>> from inkpick_desktop.engine.sparse import CsrMatrix
     >>> m = CsrMatrix.from_dense([[1, 1, 0, 0], [1, 1, 0, 0], [0, 0, 1, 1]])
     >>> model = AlsModel.fit(m, AlsConfig(factors=2, iterations=10))
-    >>> model.recommend(model.fold_in([0]), 1)[0].tolist()
+    >>> model.recommend(model.fold_in([0]), 1, seen=[0])[0].tolist()
     [1]
     """
 
@@ -257,7 +257,8 @@ def _cg_block(
     def apply(p: FloatArray) -> FloatArray:
         # (Y^T C_u Y + lambda I) p = Y^T Y p + lambda p + Y_u^T (C_u - I) Y_u p
         along = np.einsum("ef,ef->e", blk.yg, p[blk.rows])
-        return p @ gram + reg * p + blk.weighted_sums(extra * along)
+        out: FloatArray = p @ gram + reg * p + blk.weighted_sums(extra * along)
+        return out
 
     x = current[start:stop].copy()
     x[np.diff(matrix.indptr[start : stop + 1]) == 0] = 0.0
@@ -276,7 +277,8 @@ def _cg_block(
         beta = np.divide(rs_new, rs, out=np.zeros_like(rs), where=rs > 0)
         p = r + beta.astype(np.float32)[:, None] * p
         rs = rs_new
-    return x
+    solved: FloatArray = x
+    return solved
 
 
 def _exact_block(
@@ -297,7 +299,10 @@ def _exact_block(
     systems = systems.copy()
     ends = np.r_[blk.bounds[1:], len(blk.cols)]
     # One small BLAS product per row with entries: Y_u^T (C_u - I) Y_u.
-    for row, a, b in zip(blk.nonempty.tolist(), blk.bounds.tolist(), ends.tolist()):
+    rows_ab = zip(
+        blk.nonempty.tolist(), blk.bounds.tolist(), ends.tolist(), strict=True
+    )
+    for row, a, b in rows_ab:
         yu = yg[a:b]
         systems[row] += yu.T @ (extra[a:b, None] * yu)
     rhs = blk.weighted_sums(1.0 + extra)

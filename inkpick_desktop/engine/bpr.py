@@ -44,6 +44,9 @@ NEGATIVE_REDRAWS = 8
 #: Newton steps of the fold-in at most, and the step norm that ends them early.
 FOLD_IN_MAX_STEPS = 30
 FOLD_IN_TOLERANCE = 1e-6
+#: At most this many (pick, negative) pairs per fold-in; longer histories use a
+#: seeded random subset of the negatives.
+FOLD_IN_PAIR_BUDGET = 1 << 18
 # Batches between two cancellation checks.
 _CANCEL_EVERY = 64
 
@@ -135,7 +138,9 @@ class BprModel(FactorModel):
         """A user vector for a new history: the BPR optimum against fixed items.
 
         Parameters and errors as :meth:`FactorModel.fold_in`; values weight the
-        picks (default 1 each). Picks without training data are ignored.
+        picks (default 1 each). Picks without training data are ignored. When
+        picks x negatives exceeds :data:`FOLD_IN_PAIR_BUDGET`, a subset of the
+        negatives drawn with the config's seed stands in for all of them.
         """
         return self._fold_in_state(items, values).x.astype(np.float32)
 
@@ -177,11 +182,17 @@ class BprModel(FactorModel):
         keep = self.item_has_data_[all_uniq]
         negative = self.item_has_data_.copy()
         negative[all_uniq] = False
+        negatives = np.flatnonzero(negative)
+        uniq = all_uniq[keep]
+        limit = max(256, FOLD_IN_PAIR_BUDGET // max(len(uniq), 1))
+        if len(negatives) > limit:
+            rng = np.random.default_rng(self.config.seed)
+            negatives = np.sort(rng.choice(negatives, limit, replace=False))
         state = _FoldIn(
             all_uniq,
-            all_uniq[keep],
+            uniq,
             weights[keep],
-            np.flatnonzero(negative),
+            negatives,
             self.item_factors_,
             float(self.config.regularization),
         )
@@ -217,7 +228,8 @@ class _FoldIn:
     def objective(self, x: npt.NDArray[np.float64]) -> float:
         d = (self.y_pos @ x)[:, None] - (self.y_neg @ x)[None, :]
         fit = -(self.weights @ np.logaddexp(0.0, -d).sum(axis=1))
-        return fit / (self.total * len(self.negatives)) - self.reg * float(x @ x)
+        mean = float(fit) / (self.total * len(self.negatives))
+        return mean - self.reg * float(x @ x)
 
     def solve(self) -> None:
         if self.negatives.size == 0 or self.total == 0:

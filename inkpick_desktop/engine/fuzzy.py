@@ -13,16 +13,28 @@ Lookup order
 3. **Fuzzy**: Levenshtein distance between query keys and item keys, computed
    with :func:`rapidfuzz.distance.Levenshtein.distance` on a candidate set: the
    ``candidates`` keys (300 by default) missing the fewest of the query's padded
-   character trigrams (:class:`.ngram.NgramIndex`). Catalogs with fewer than
-   ``full_scan_below`` keys, or ``candidates=None``, score every key instead, and
-   then the best distance is the true minimum.
+   character trigrams, plus the ``prefix_candidates`` keys (100) that contain
+   most of the query's trigrams, such as long titles starting with the query
+   (:meth:`.ngram.NgramIndex.candidates`; ties to the more popular, then shorter
+   key). Catalogs with fewer than ``full_scan_below`` keys, or
+   ``candidates=None``, score every key instead, and then the best distance is
+   the true minimum.
+4. **Partial**: users type the start of a title, so each scored key also gets a
+   prefix distance, the smallest distance between the query key and a
+   word-boundary prefix of the key of at least the query's word count (or 60%
+   of the key; see :mod:`._fuzzy_rank`): "star wars" is 0 from "star wars
+   episode iv a new hope", "godfater" 1 from "godfather part ii". Such a match
+   has :attr:`TitleMatch.partial` set and its ``distance`` is the prefix
+   distance.
 
-An item's distance is the minimum over (query key, item key) pairs. Matches are
-ordered by distance, then exact before normalised, then year match, then
-whether a bare trailing number had to be read as a year the item does not have
-(``"godzilla 2000"`` prefers "Godzilla 2000" to "Godzilla (1954)"), then the
-``prior`` (e.g. interaction counts, so the famous "Emma" comes first), then
-index.
+An item's distance is the minimum over (query key, item key) pairs of the full
+and the prefix distance. Matches are ordered by distance, then whole-title
+before partial match (so "godfater" still finds "The Godfather" before "The
+Godfather: Part II", and "up" finds "Up" before "Up in the Air"), then exact
+before normalised, then year match, then whether a bare trailing number had to
+be read as a year the item does not have (``"godzilla 2000"`` prefers "Godzilla
+2000" to "Godzilla (1954)"), then the ``prior`` (e.g. interaction counts, so the
+famous "Emma" comes first), then index.
 
 Acceptance threshold
 --------------------
@@ -34,7 +46,8 @@ letters for long titles. That allows the usual one or two slips per word
 from its match still shares most of its trigrams with it, so the candidate set
 finds it; beyond that the "match" is usually another title. Unaccepted matches
 are still returned as suggestions. ``corrected`` is set when the best match is
-neither exact nor normalised (a "did you mean").
+neither exact nor normalised (a "did you mean"); a partial match is always
+corrected, since the title is longer than what was typed.
 """
 
 from __future__ import annotations
@@ -43,7 +56,6 @@ import bisect
 import json
 import logging
 import time
-import zlib
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 
@@ -53,6 +65,21 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from inkpick_desktop.data.model import LABEL_SEP, Catalog
+from inkpick_desktop.engine._fuzzy_rank import (
+    TitleSearchConfig,
+    check_prior,
+    completion_order,
+    duplicated_titles,
+    item_forms,
+    limit_bound,
+    match_score,
+    pack_code,
+    popular_first,
+    prefix_distances,
+    titles_checksum,
+    unpack_code,
+    word_breaks,
+)
 from inkpick_desktop.engine.errors import InvalidInputError, ModelFormatError
 from inkpick_desktop.engine.ngram import (
     NgramIndex,
@@ -77,9 +104,10 @@ __all__ = [
     "query_keys",
 ]
 
-FORMAT_VERSION = 1
-# Sort codes pack (distance, level 0-2, no year match, misread year): 3 * 2 * 2.
-_CODE_PER_DISTANCE = 12
+# 2: key rows numbered by popularity, then length (candidate ties go to low rows).
+FORMAT_VERSION = 2
+#: Most keys ranked for the partial-match candidates of one query key.
+_PREFIX_SCAN = 4000
 #: Fields that tell duplicate titles apart, in order of preference.
 _DETAIL_FIELDS = ("genres", "artist", "provider")
 
@@ -95,48 +123,12 @@ def acceptance_threshold(length: int, ratio: float = 0.3) -> int:
 
 
 @dataclass(frozen=True)
-class TitleSearchConfig:
-    """How :class:`TitleSearch` picks and accepts candidates.
-
-    Attributes
-    ----------
-    candidates
-        Keys scored by exact edit distance per query, chosen by the trigram
-        index; ``None`` scores every key (exact but slower on big catalogs).
-    full_scan_below
-        Catalogs with fewer unique keys than this are always scanned in full.
-    max_relative_distance
-        The acceptance ratio: accepted when distance <= max(1, round(r * n)).
-    """
-
-    candidates: int | None = 300
-    full_scan_below: int = 2000
-    max_relative_distance: float = 0.3
-
-    def __post_init__(self) -> None:
-        c = self.candidates
-        if c is not None and (isinstance(c, bool) or not isinstance(c, int) or c < 1):
-            raise InvalidInputError(
-                f"candidates must be a positive int or None, got {self.candidates!r}"
-            )
-        if not isinstance(self.full_scan_below, int) or self.full_scan_below < 0:
-            raise InvalidInputError(
-                "full_scan_below must be a non-negative int, got "
-                f"{self.full_scan_below!r}"
-            )
-        r = self.max_relative_distance
-        if not isinstance(r, (int, float)) or not 0.0 <= r <= 1.0:
-            raise InvalidInputError(
-                f"max_relative_distance must be in [0, 1], got {r!r}"
-            )
-
-
-@dataclass(frozen=True)
 class SearchResult:
     """Matches of one query, best first.
 
     ``corrected`` is True when the best match is neither exact nor normalised
-    ("did you mean"); ``accepted`` when it is within the acceptance threshold.
+    ("did you mean"; always for a partial match); ``accepted`` when it is within
+    the acceptance threshold.
     Both are False when there is no match at all.
     """
 
@@ -176,12 +168,13 @@ class TitleSearch:
         self.prior_ = prior
         self._row_of = {k: r for r, k in enumerate(keys)}
         self._key_objects = np.array(keys, dtype=object)
+        self._breaks = word_breaks(keys)
         self._sorted_keys = sorted(keys)
         self._sorted_rows = np.fromiter(
             (self._row_of[k] for k in self._sorted_keys), np.int32, count=len(keys)
         )
         self._exact: dict[str, list[int]] = {}
-        for i, forms in enumerate(_item_forms(catalog)):
+        for i, forms in enumerate(item_forms(catalog)):
             for form in forms:
                 items = self._exact.setdefault(form, [])
                 if not items or items[-1] != i:
@@ -195,7 +188,7 @@ class TitleSearch:
         np.cumsum(
             np.bincount(pair_item, minlength=catalog.n_items), out=self._item_ptr[1:]
         )
-        self._duplicated = _duplicated_titles(catalog)
+        self._duplicated = duplicated_titles(catalog)
         self._years = catalog.years.astype(np.int64)
         self._ids = [str(x) for x in catalog.ids.tolist()]
         self._titles = [str(t).strip() for t in catalog.titles.tolist()]
@@ -225,16 +218,18 @@ class TitleSearch:
         """
         start = time.perf_counter()
         config = config or TitleSearchConfig()
-        prior_arr = _check_prior(prior, catalog.n_items)
+        prior_arr = check_prior(prior, catalog.n_items)
         row_of: dict[str, int] = {}
         pairs: dict[tuple[int, int], None] = {}  # (key row, item), no repeats
-        for i, forms in enumerate(_item_forms(catalog)):
+        for i, forms in enumerate(item_forms(catalog)):
             for form in forms:
                 for key, _ in keyed_forms(form):
                     pairs[(row_of.setdefault(key, len(row_of)), i)] = None
-        keys = list(row_of)
         pair_rows = np.fromiter((p[0] for p in pairs), np.int64, count=len(pairs))
         pair_item = np.fromiter((p[1] for p in pairs), np.int32, count=len(pairs))
+        # Renumber the keys by popularity, then length: candidate ties go to the
+        # lower row, so a famous long title is not cut off by obscure ones.
+        keys, pair_rows = popular_first(list(row_of), pair_rows, pair_item, prior_arr)
         order = np.lexsort((pair_item, pair_rows))
         pair_ptr = np.zeros(len(keys) + 1, np.int64)
         np.cumsum(np.bincount(pair_rows, minlength=len(keys)), out=pair_ptr[1:])
@@ -263,7 +258,7 @@ class TitleSearch:
         meta = {
             "version": FORMAT_VERSION,
             "n_items": self.catalog.n_items,
-            "titles_crc32": _titles_checksum(self.catalog),
+            "titles_crc32": titles_checksum(self.catalog),
             "config": asdict(self.config),
         }
         out: dict[str, np.ndarray] = {
@@ -299,7 +294,7 @@ class TitleSearch:
                 )
             if meta.get("n_items") != catalog.n_items or meta.get(
                 "titles_crc32"
-            ) != _titles_checksum(catalog):
+            ) != titles_checksum(catalog):
                 raise ModelFormatError(
                     "title index was built for another catalog "
                     f"({meta.get('n_items')} items, this one has {catalog.n_items})"
@@ -370,7 +365,9 @@ class TitleSearch:
         text, variants = self._parse(query, limit)
         exact = set(self._exact.get(text, ()))
         rows, allowed = self._candidate_rows(variants, exact)
-        items, code, where = self._score(variants, rows, allowed, exact)
+        items, code, where, prefix_len = self._score(
+            variants, rows, allowed, exact, limit
+        )
         prior = np.zeros(len(items)) if self.prior_ is None else self.prior_[items]
         top = np.lexsort((items, -prior, code))[:limit].tolist()
         n_rows = max(len(rows), 1)
@@ -378,18 +375,19 @@ class TitleSearch:
         for pos in top:
             v_pos, col = divmod(int(where[pos]), n_rows)
             key = self.keys_[int(rows[col])]
-            d = int(code[pos]) // _CODE_PER_DISTANCE
-            matches.append(self._match(int(items[pos]), d, variants[v_pos].key, key))
+            d, partial = unpack_code(int(code[pos]))
+            plen = int(prefix_len[v_pos, col]) if partial else 0
+            qkey = variants[v_pos].key
+            matches.append(self._match(int(items[pos]), d, qkey, key, plen))
 
         if not matches:
             return SearchResult(query, (), corrected=False, accepted=False)
-        best_d = matches[0].distance
+        best = matches[0]
         best_q = len(variants[int(where[top[0]]) // n_rows].key)
         ratio = self.config.max_relative_distance
-        accepted = best_d <= acceptance_threshold(best_q, ratio)
-        return SearchResult(
-            query, tuple(matches), corrected=best_d > 0, accepted=accepted
-        )
+        accepted = best.distance <= acceptance_threshold(best_q, ratio)
+        corrected = best.distance > 0 or best.partial
+        return SearchResult(query, tuple(matches), corrected, accepted)
 
     def suggest(self, prefix: str, limit: int = 10) -> list[TitleMatch]:
         """Completions for a partly typed title, for a completer.
@@ -447,7 +445,14 @@ class TitleSearch:
         n_keys = len(self.keys_)
         if n_cand is None or n_keys < self.config.full_scan_below:
             return np.arange(n_keys, dtype=np.int64), None
-        cand = self.index_.candidates([v.key for v in variants], n_cand)
+        qkeys = [v.key for v in variants]
+        n_prefix = self.config.prefix_candidates
+        cand = self.index_.candidates(
+            qkeys,
+            n_cand,
+            n_prefix=n_prefix,
+            starting=[self._starting_with(q) for q in qkeys] if n_prefix else None,
+        )
         # Normalised hits are always scored, however many keys share the grams.
         hits = [self._row_of[v.key] for v in variants if v.key in self._row_of]
         rows = np.concatenate([cand.astype(np.int64), np.asarray(hits, np.int64)])
@@ -461,23 +466,46 @@ class TitleSearch:
         # since only some of their keys were scored.
         return np.unique(self._item_rows[expand_ranges(self._item_ptr, items)]), items
 
+    def _starting_with(self, key: str) -> npt.NDArray[np.int32]:
+        """Rows of the keys sharing the first characters of ``key``: as few as
+        keep the set under :data:`_PREFIX_SCAN` keys (one, unless that is a
+        very common start such as "t"), so one typo past them still matches."""
+        for n in range(1, len(key) + 1):
+            lo = bisect.bisect_left(self._sorted_keys, key[:n])
+            hi = bisect.bisect_left(self._sorted_keys, key[:n] + "\U0010ffff")
+            if hi - lo <= _PREFIX_SCAN:
+                break
+        return self._sorted_rows[lo:hi]
+
     def _score(
         self,
         variants: list[QueryKey],
         rows: npt.NDArray[np.int64],
         allowed: npt.NDArray[np.int64] | None,
         exact: set[int],
-    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        limit: int,
+    ) -> tuple[
+        npt.NDArray[np.int64],
+        npt.NDArray[np.int64],
+        npt.NDArray[np.int64],
+        npt.NDArray[np.int64],
+    ]:
         """Best (item, sort code, pair column) per item over the scored key rows.
 
-        The sort code packs ``(distance, level, no year match, number misread
-        as a year)`` into one int64; level is 0 exact, 1 normalised, 2 fuzzy.
+        The sort code (:func:`._fuzzy_rank.pack_code`) packs ``(distance,
+        partial, level, no year match, number misread as a year)``; level is 0
+        exact, 1 normalised, 2 fuzzy. The pair column is ``variant * n_rows +
+        row position``; the fourth array, ``(n_variants, n_rows)``, holds the
+        length of the best prefix of each pair.
+
+        Only the best ``limit`` items are exact: prefixes that cannot reach the
+        ``limit``-th best whole-title distance are skipped (:func:`_bound`).
         """
         empty = np.zeros(0, np.int64)
         if len(rows) == 0:
-            return empty, empty, empty
+            return empty, empty, empty, np.zeros((len(variants), 0), np.int64)
         choices = self._key_objects[rows]
-        dist = process.cdist(
+        full = process.cdist(
             [v.key for v in variants],
             choices,
             scorer=Levenshtein.distance,
@@ -490,36 +518,48 @@ class TitleSearch:
         if allowed is not None:
             keep = np.isin(items, allowed)
             col, items = col[keep], items[keep]
+        bound = limit_bound(full.min(axis=0)[col], items, limit)
+        part, prefix_len = prefix_distances(
+            variants, self._key_objects, rows, np.minimum(full, bound), self._breaks
+        )
 
-        d = dist[:, col]  # (n_variants, n_pairs)
+        d_full, d_part = full[:, col], part[:, col]  # (n_variants, n_pairs)
+        partial = d_part < d_full  # at equal distance the whole title wins
+        d = np.where(partial, d_part, d_full)
         level = np.where(d == 0, 1, 2)
         if exact:
             level[:, np.isin(items, np.fromiter(exact, np.int64))] = 0
         item_years = self._years[items]
-        code = d * 3 + level
+        code = np.empty_like(d)
         for v_pos, v in enumerate(variants):
             no_match = (
                 np.ones(len(items), bool) if v.year is None else item_years != v.year
             )
             misread = no_match & v.bare_year
-            code[v_pos] = (code[v_pos] * 2 + no_match) * 2 + misread
-        # code = ((d * 3 + level) * 2 + no_match) * 2 + misread, see _CODE_PER_DISTANCE
+            code[v_pos] = pack_code(
+                d[v_pos], partial[v_pos], level[v_pos], no_match, misread
+            )
         best_v = code.argmin(axis=0)
         best = code[best_v, np.arange(len(items))]
         order = np.lexsort((best, items))
         first = np.r_[True, items[order][1:] != items[order][:-1]]
         keep = order[first.astype(bool)]
-        return items[keep], best[keep], best_v[keep] * len(rows) + col[keep]
+        where = best_v[keep] * len(rows) + col[keep]
+        return items[keep], best[keep], where, prefix_len
 
-    def _match(self, item: int, d: int, qkey: str, key: str) -> TitleMatch:
+    def _match(
+        self, item: int, d: int, qkey: str, key: str, prefix_len: int = 0
+    ) -> TitleMatch:
+        """``prefix_len > 0``: a partial match on ``key[:prefix_len]``."""
         return TitleMatch(
             index=item,
             id=self._ids[item],
             title=self._titles[item],
             year=int(self._years[item]),
             distance=d,
-            score=max(0.0, 1.0 - d / max(len(qkey), len(key), 1)),
+            score=match_score(d, len(qkey), len(key), prefix_len),
             detail=self._detail(item) if self._duplicated[item] else "",
+            partial=prefix_len > 0,
         )
 
     def _detail(self, item: int) -> str:
@@ -546,24 +586,18 @@ class TitleSearch:
     ) -> None:
         if len(out) >= limit or len(rows) == 0:
             return
-        starts = self.pair_ptr_[rows]
-        counts = self.pair_ptr_[rows + 1] - starts
-        pair_idx = np.repeat(starts - (np.cumsum(counts) - counts), counts)
-        pair_idx += np.arange(int(counts.sum()))
-        items = self.pair_item_[pair_idx].astype(np.int64)
-        key_rows = np.repeat(rows, counts)
-        key_len = np.fromiter(
-            (len(self.keys_[r]) for r in rows.tolist()), np.int64, count=len(rows)
+        items, key_rows = completion_order(
+            rows.astype(np.int64),
+            self.pair_ptr_,
+            self.pair_item_,
+            self._breaks[2],
+            self.prior_,
         )
-        key_len = np.repeat(key_len, counts)
-        prior = np.zeros(len(items)) if self.prior_ is None else self.prior_[items]
-        order = np.lexsort((items, key_len, -prior))
         needle = " " + p
-        for pos in order.tolist():
-            i = int(items[pos])
+        for i, r in zip(items.tolist(), key_rows.tolist(), strict=True):
             if i in out:
                 continue
-            key = self.keys_[int(key_rows[pos])]
+            key = self.keys_[r]
             if word and needle not in " " + key:
                 continue  # has the trigrams, but not at a word start
             out[i] = self._match(i, levenshtein(p, key), p, key)
@@ -574,42 +608,3 @@ class TitleSearch:
 def _check_limit(limit: object) -> None:
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
         raise InvalidInputError(f"limit must be a positive int, got {limit!r}")
-
-
-def _check_prior(
-    prior: npt.ArrayLike | None, n_items: int
-) -> npt.NDArray[np.float64] | None:
-    if prior is None:
-        return None
-    arr = np.asarray(prior, dtype=np.float64)
-    if arr.shape != (n_items,):
-        raise InvalidInputError(f"prior must have shape ({n_items},), got {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        raise InvalidInputError("prior must be finite everywhere")
-    return arr
-
-
-def _item_forms(catalog: Catalog) -> list[list[str]]:
-    """Per item: its display title and ``search_titles`` forms, stripped."""
-    extra = catalog.search_titles
-    out: list[list[str]] = []
-    for i, title in enumerate(catalog.titles.tolist()):
-        forms = [str(title).strip()]
-        if extra is not None and extra[i]:
-            forms += [f.strip() for f in str(extra[i]).split(LABEL_SEP) if f.strip()]
-        out.append([f for f in dict.fromkeys(forms) if f])
-    return out
-
-
-def _duplicated_titles(catalog: Catalog) -> npt.NDArray[np.bool_]:
-    """Items whose display title (case and spacing folded) another item shares."""
-    folded = [" ".join(str(t).casefold().split()) for t in catalog.titles.tolist()]
-    seen: dict[str, int] = {}
-    for t in folded:
-        seen[t] = seen.get(t, 0) + 1
-    return np.fromiter((seen[t] > 1 for t in folded), bool, count=len(folded))
-
-
-def _titles_checksum(catalog: Catalog) -> int:
-    joined = "\n".join(str(t) for t in catalog.titles.tolist())
-    return zlib.crc32(joined.encode("utf-8"))

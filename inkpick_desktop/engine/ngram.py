@@ -27,6 +27,7 @@ bits each), which lets the whole index be built and queried with NumPy.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -277,42 +278,79 @@ class NgramIndex:
         entries = np.arange(int(counts.sum()), dtype=np.int64) + offsets
         return np.bincount(self.postings.indices[entries], minlength=self.n_keys)
 
-    def candidates(self, queries: list[str], n: int) -> IntArray:
-        """Up to ``n`` key rows most likely close to any of the ``queries``.
+    def candidates(
+        self,
+        queries: list[str],
+        n: int,
+        *,
+        n_prefix: int = 0,
+        starting: Sequence[npt.NDArray[np.integer]] | None = None,
+    ) -> IntArray:
+        """Key rows most likely close to any of the ``queries``, or starting so.
 
-        Keys are ranked by missing grams, ``max(q, k) - shared`` (``q`` and ``k``
-        the gram counts of query and key), its minimum over the queries: each
-        edit changes at most three trigrams, so this is within a factor of three
-        of a lower bound on the edit distance and punishes long keys that merely
-        contain the query. Keys sharing no gram are never candidates. Ties go to
-        the lower key row; the result is ordered by rank.
+        Up to ``n`` keys ranked by *missing grams*, ``max(q, k) - shared`` (``q``
+        and ``k`` the gram counts of query and key), its minimum over the
+        queries: each edit changes at most three trigrams, so this is within a
+        factor of three of a lower bound on the edit distance and punishes long
+        keys that merely contain the query. Keys sharing no gram are never
+        candidates.
+
+        Then up to ``n_prefix`` more keys for partial matches: among the rows
+        ``starting[i]`` given for query ``i`` (by default the keys that start
+        with its first character, i.e. hold its padded first gram ``"  s"``),
+        those missing the fewest of the query's grams, ``q - shared``; a long
+        key that starts with the query misses about one ("star wars episode iv
+        ..." for "star wars").
+
+        Ties go to the lower key row (:meth:`.fuzzy.TitleSearch.build` numbers
+        keys by popularity, then length, so popular titles survive the cut).
+        The whole-key ranks come first, each list in rank order, no repeats.
         """
         if n <= 0:
             raise InvalidInputError(f"candidates must be a positive int, got {n!r}")
-        best: npt.NDArray[np.int64] | None = None
+        if n_prefix < 0:
+            raise InvalidInputError(
+                f"n_prefix must be a non-negative int, got {n_prefix!r}"
+            )
+        whole: Int64Array | None = None
         any_shared = np.zeros(self.n_keys, bool)
-        for q in queries:
+        starts: list[tuple[Int64Array, Int64Array]] = []
+        for i, q in enumerate(queries):
             codes = gram_codes(q)
             shared = self.shared_counts(codes)
             any_shared |= shared > 0
             miss = np.maximum(self.key_grams, len(codes)) - shared
-            best = miss if best is None else np.minimum(best, miss)
+            whole = miss if whole is None else np.minimum(whole, miss)
+            if n_prefix and len(codes):
+                anchored = (
+                    self.rows_with(gram_codes(f"  {q[:1]}", pad=False))
+                    if starting is None
+                    else np.asarray(starting[i], np.int64)
+                )
+                starts.append((anchored, len(codes) - shared[anchored]))
         rows = np.flatnonzero(any_shared)
-        if best is None or len(rows) == 0:
+        if whole is None or len(rows) == 0:
             return np.zeros(0, np.int32)
-        score = best[rows]
-        if len(rows) > n:
-            # Scores are small non-negative ints: find the n-th smallest with a
-            # histogram instead of a partition of every sharing key.
-            cum = np.cumsum(np.bincount(score))
-            cut = int(np.searchsorted(cum, n))
-            below = score < cut
-            at = np.flatnonzero(score == cut)[: n - int(below.sum())]
-            keep = np.flatnonzero(below)
-            keep = np.concatenate([keep, at])
-            rows, score = rows[keep], score[keep]
-        order = np.lexsort((rows, score))
-        return rows[order].astype(np.int32)
+        out = _smallest(rows, whole[rows], n)
+        if starts:
+            taken = np.zeros(self.n_keys, bool)
+            taken[out] = True
+            rows = np.concatenate([r for r, _ in starts])
+            part = np.concatenate([m for _, m in starts])
+            keep = ~taken[rows]
+            extra = _smallest(rows[keep], part[keep], n_prefix * len(starts))
+            _, first = np.unique(extra, return_index=True)
+            out = np.concatenate([out, extra[np.sort(first)][:n_prefix]])
+        return out.astype(np.int32)
+
+    def rows_with(self, code: Int64Array) -> Int64Array:
+        """Key rows holding the one gram in ``code`` (shape ``(1,)``), ascending."""
+        pos = int(np.searchsorted(self.grams, code[0])) if len(code) == 1 else -1
+        if pos < 0 or pos >= len(self.grams) or self.grams[pos] != code[0]:
+            return np.zeros(0, np.int64)
+        lo, hi = self.postings.indptr[pos], self.postings.indptr[pos + 1]
+        found: Int64Array = self.postings.indices[lo:hi].astype(np.int64)
+        return found
 
     def containing_all(self, codes: Int64Array) -> IntArray:
         """Key rows that contain every gram in ``codes`` (unique codes)."""
@@ -320,3 +358,18 @@ class NgramIndex:
             return np.arange(self.n_keys, dtype=np.int32)
         shared = self.shared_counts(codes)
         return np.flatnonzero(shared >= len(codes)).astype(np.int32)
+
+
+def _smallest(rows: Int64Array, score: Int64Array, n: int) -> Int64Array:
+    """The ``n`` ``rows`` (ascending) of smallest ``(score, row)``, in that order."""
+    if len(rows) > n:
+        # Scores are small non-negative ints: find the n-th smallest with a
+        # histogram instead of a partition of every sharing key.
+        cum = np.cumsum(np.bincount(score))
+        cut = int(np.searchsorted(cum, n))
+        below = score < cut
+        at = np.flatnonzero(score == cut)[: n - int(below.sum())]
+        keep = np.concatenate([np.flatnonzero(below), at])
+        rows, score = rows[keep], score[keep]
+    found: Int64Array = rows[np.lexsort((rows, score))]
+    return found

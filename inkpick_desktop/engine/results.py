@@ -26,7 +26,9 @@ class TitleMatch:
     """One candidate of a fuzzy title search.
 
     ``distance`` is the Levenshtein distance between the normalised query and the
-    closest normalised form of the title (0 for an exact or normalised match).
+    closest normalised form of the title (0 for an exact or normalised match), or,
+    when ``partial`` is True, between the query and the word-boundary *start* of
+    that form it matched ("star wars" is 0 from "Star Wars: Episode IV - ...").
     """
 
     index: int
@@ -36,6 +38,7 @@ class TitleMatch:
     distance: int
     score: float
     detail: str = ""  # what tells duplicates apart: "Drama|Romance", provider, id
+    partial: bool = False  # matched the start of the title only ("starts with")
 
 
 @dataclass(frozen=True)

@@ -61,12 +61,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     ui_log.setup_logging(args.verbose)
     ui_log.install_handlers()
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setOrganizationName(ORGANISATION)
     app.setApplicationName(APPLICATION)
     app.setApplicationVersion(__version__)
     app.setWindowIcon(app_icon())
-    apply_theme(app, args.theme)  # type: ignore[arg-type]
+    apply_theme(app, args.theme)
 
     settings = AppSettings()
     try:

@@ -22,14 +22,22 @@ from PySide6.QtWidgets import QMenu, QWidget
 from inkpick_desktop.engine.errors import InkpickError
 from inkpick_desktop.engine.results import Mode, Recommendation, ResultRow, TitleMatch
 from inkpick_desktop.ui.picks import Pick, PicksStore
-from inkpick_desktop.ui.resultsmodel import ROW_ROLE
+from inkpick_desktop.ui.resultsmodel import (
+    COL_COLLAB,
+    COL_CONTENT,
+    COL_LABELS,
+    COL_YEAR,
+    ROW_ROLE,
+)
 from inkpick_desktop.ui.settings import TabState
 from inkpick_desktop.ui.tabsupport import (
     Answer,
     NoPicksInDatasetError,
     Params,
     correction_html,
+    dataset_summary,
     details_html,
+    match_labels,
     query_kwargs,
     with_year,
 )
@@ -105,7 +113,10 @@ class DomainTab(DomainTabView):
         self.search.textEdited.connect(self._on_text_edited)
         self.search.returnPressed.connect(self.run_search)
         self.suggest_timer.timeout.connect(self._request_suggestions)
-        self.completer.activated[str].connect(self._on_completion_activated)
+        # QCompleter.activated is overloaded (str, QModelIndex): pick the text one.
+        self.completer.activated[str].connect(  # type: ignore[index]
+            self._on_completion_activated
+        )
         self.run_button.clicked.connect(self.run_search)
         self.correction.linkActivated.connect(self._on_correction_link)
         self.dataset.currentIndexChanged.connect(self._on_dataset_changed)
@@ -153,14 +164,6 @@ class DomainTab(DomainTabView):
             k=self.k.value(),
             dataset=str(self.dataset.currentData() or ""),
         )
-
-    def current_mode(self) -> Mode:
-        # PySide stores the str-Enum as its plain string value.
-        data = self.mode.currentData()
-        try:
-            return Mode(str(data.value if isinstance(data, Mode) else data))
-        except ValueError:
-            return Mode.HYBRID
 
     def params(self) -> Params:
         return Params(
@@ -214,7 +217,9 @@ class DomainTab(DomainTabView):
             self.run_item(match.index, label=match.title)
             return
         self.suggest_timer.stop()
-        self.completer.popup().hide()
+        popup = self.completer.popup()
+        if popup is not None:
+            popup.hide()
         self._run(lambda r, p: r.recommend_title(text, **query_kwargs(p)), "title")
 
     def run_item(self, index: int, label: str = "") -> None:
@@ -407,6 +412,7 @@ class DomainTab(DomainTabView):
         self._shown = answer
         current = self.selected_row()
         self.model.set_rows(rec.rows)
+        self._hide_empty_columns(rec.rows)
         if current is not None:
             self._reselect(current.id)
         self.message.hide()
@@ -429,8 +435,20 @@ class DomainTab(DomainTabView):
         }
         suffix = what.get(self._last_query_kind, "")
         what_text = f"{len(rec.rows)} results" + (f" {suffix}" if suffix else "")
-        self.status_message.emit(f"{what_text} · α {rec.alpha:.2f} · {text}", 0)
+        self.status_message.emit(f"{what_text} · α {rec.alpha:.2f}", 0)
         self.results_shown.emit(request_id, rec)
+
+    def _hide_empty_columns(self, rows: tuple[ResultRow, ...]) -> None:
+        # A column with no value in any row (no years for artists, no
+        # collaborative data for a catalog without users) only takes space.
+        self.table.setColumnHidden(COL_YEAR, not any(r.year for r in rows))
+        self.table.setColumnHidden(COL_LABELS, not any(r.labels for r in rows))
+        self.table.setColumnHidden(
+            COL_CONTENT, not any(r.content is not None for r in rows)
+        )
+        self.table.setColumnHidden(
+            COL_COLLAB, not any(r.collaborative is not None for r in rows)
+        )
 
     def _show_correction(self, rec: Recommendation) -> None:
         text = correction_html(rec)
@@ -476,19 +494,13 @@ class DomainTab(DomainTabView):
 
     @Slot(int, object)
     def _on_suggestions_ready(self, request_id: int, result: object) -> None:
-        text, matches = result  # type: ignore[misc]
+        assert isinstance(result, tuple)
+        text: str = result[0]
+        matches: list[TitleMatch] = result[1]
         if text != self.search.text().strip():
             return  # typed on since; a newer request is coming
-        labels: list[str] = []
-        self._suggestions = {}
-        for match in matches:
-            label = with_year(match.title, match.year)
-            if label in self._suggestions and match.detail:
-                label = f"{label} — {match.detail}"
-            if label in self._suggestions:
-                continue
-            self._suggestions[label] = match
-            labels.append(label)
+        labels = match_labels(matches)
+        self._suggestions = dict(zip(labels, matches, strict=True))
         self.completer_model.setStringList(labels)
         if labels and self.search.hasFocus():
             self.completer.complete()
@@ -513,7 +525,10 @@ class DomainTab(DomainTabView):
 
     @Slot(int)
     def _on_dataset_changed(self, _pos: int) -> None:
-        if self.datasets_root is not None:
+        if self._build_serial:  # only once the window has started building
+            self._base = None
+            self.model.clear()
+            self.correction.hide()
             self.start_build()
 
     @Slot(int)
@@ -539,11 +554,6 @@ class DomainTab(DomainTabView):
             self._dirty = True  # coalesced: sent when the answer in flight arrives
             return
         self._submit_reblend()
-
-    def _update_alpha_enabled(self) -> None:
-        hybrid = self.current_mode() == Mode.HYBRID
-        self.auto_alpha.setEnabled(hybrid)
-        self.alpha.setEnabled(hybrid and not self.auto_alpha.isChecked())
 
     @Slot(QModelIndex, QModelIndex)
     def _on_current_row_changed(
@@ -592,7 +602,13 @@ class DomainTab(DomainTabView):
         self.recommender = result
         self.progress.hide()
         label = getattr(result, "dataset_label", "")
-        self.dataset_label.setText(label)
+        self.dataset_label.setText(
+            dataset_summary(
+                result,
+                self.dataset.currentText(),
+                getattr(self.service, "item_noun", "item"),
+            )
+        )
         has_cf = bool(getattr(result, "has_collaborative", False))
         item = self.mode.model().item(self.mode.findData(Mode.COLLABORATIVE.value))  # type: ignore[attr-defined]
         if item is not None:

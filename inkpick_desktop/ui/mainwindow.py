@@ -100,17 +100,8 @@ class MainWindow(QMainWindow):
         self.tabs.setDocumentMode(True)
         self.tabs.setAccessibleName("Domains")
         self.domain_tabs: dict[str, DomainTab] = {}
-        for key, service in services.items():
-            tab = DomainTab(
-                service,
-                runner=QueryRunner(self.pool, self),
-                suggester=QueryRunner(self.pool, self),
-                tasks=self.tasks,
-                picks=self.picks,
-                state=self.settings.tab_state(key),
-            )
-            self.domain_tabs[key] = tab
-            self.tabs.addTab(tab, tab.label)
+        for service in services.values():
+            self._add_tab(service)
         self.setCentralWidget(self.tabs)
         self.latency_label = QLabel()
         self.latency_label.setObjectName("statusLatency")
@@ -164,6 +155,21 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Exported {n} rows to {path}", 5000)
         return n
 
+    def _add_tab(self, service: Any) -> DomainTab:
+        tab = DomainTab(
+            service,
+            runner=QueryRunner(self.pool, self),
+            suggester=QueryRunner(self.pool, self),
+            tasks=self.tasks,
+            picks=self.picks,
+            state=self.settings.tab_state(service.key),
+        )
+        self.domain_tabs[service.key] = tab
+        self.tabs.addTab(tab, tab.label)
+        if hasattr(self, "latency_label"):  # tabs added after construction
+            self._connect_tab(tab)
+        return tab
+
     # -- construction ------------------------------------------------------------
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
@@ -210,12 +216,15 @@ class MainWindow(QMainWindow):
         self.tasks.task_finished.connect(self._on_task_finished)
         self.tasks.task_failed.connect(self._on_task_failed)
         for tab in self.domain_tabs.values():
-            tab.status_message.connect(
-                lambda text, ms, tab=tab: self._on_tab_status(tab, text, ms)
-            )
-            tab.latency_changed.connect(
-                lambda text, tab=tab: self._on_tab_latency(tab, text)
-            )
+            self._connect_tab(tab)
+
+    def _connect_tab(self, tab: DomainTab) -> None:
+        tab.status_message.connect(
+            lambda text, ms, tab=tab: self._on_tab_status(tab, text, ms)
+        )
+        tab.latency_changed.connect(
+            lambda text, tab=tab: self._on_tab_latency(tab, text)
+        )
 
     def _restore_state(self) -> None:
         geometry = self.settings.geometry()
@@ -236,7 +245,8 @@ class MainWindow(QMainWindow):
         if current is not None:
             self.settings.set_last_tab(current.key)
         for key, tab in self.domain_tabs.items():
-            self.settings.set_tab_state(key, tab.state())
+            if not key.startswith("imported_"):  # imported tabs last one run
+                self.settings.set_tab_state(key, tab.state())
         self.settings.sync()
 
     # -- menu actions (dialogs live in their own modules) ------------------------
@@ -274,7 +284,19 @@ class MainWindow(QMainWindow):
         if warnings:
             text += " (" + "; ".join(str(w) for w in warnings[:3]) + ")"
         self.statusBar().showMessage(text, 10000)
+        if catalog is not None and path is not None:
+            self.add_imported_tab(result, path)
         self.import_finished.emit(result)
+
+    def add_imported_tab(self, loaded: Any, path: Path) -> DomainTab:
+        """Open a tab with content-based recommendations over an imported catalog."""
+        from inkpick_desktop.ui.imported import imported_service
+
+        service = imported_service(loaded, path, set(self.domain_tabs))
+        tab = self._add_tab(service)
+        self.tabs.setCurrentWidget(tab)
+        tab.start_build(self.datasets_root, self.cache_dir)
+        return tab
 
     @Slot(str, int, object, str)
     def _on_task_failed(self, key: str, serial: int, exc: object, tb: str) -> None:

@@ -132,6 +132,10 @@ def _display(row: ResultRow, col: int) -> str:
     if col == COL_RANK:
         return str(row.rank)
     if col == COL_TITLE:
+        # The year has its own column; "Heat (1995)" shows as "Heat".
+        suffix = f" ({row.year})"
+        if row.year and row.title.endswith(suffix):
+            return row.title[: -len(suffix)]
         return row.title
     if col == COL_YEAR:
         return str(row.year) if row.year else ""

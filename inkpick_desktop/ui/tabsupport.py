@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from inkpick_desktop.data.model import LABEL_SEP
-from inkpick_desktop.engine.results import Mode, Recommendation, ResultRow
+from inkpick_desktop.engine.results import Mode, Recommendation, ResultRow, TitleMatch
 
 
 @dataclass(frozen=True)
@@ -84,15 +85,52 @@ def details_html(row: ResultRow) -> str:
     return "".join(parts)
 
 
-def correction_html(rec: Recommendation, max_others: int = 4) -> str:
+def dataset_summary(
+    recommender: Any, chosen_label: str = "", noun: str = "item"
+) -> str:
+    """``"87,873 movies · 610 users · 100,836 ratings"``, prefixed by the
+    dataset label when it differs from the chooser's (a starter fallback)."""
+    catalog = getattr(recommender, "catalog", None)
+    parts = [f"{catalog.n_items:,} {noun}s"] if catalog is not None else []
+    inter = getattr(recommender, "interactions", None)
+    if inter is not None:
+        parts.append(f"{inter.n_users:,} users · {inter.n_events:,} interactions")
+    else:
+        parts.append("no user data")
+    label = str(getattr(recommender, "dataset_label", ""))
+    if label and label != chosen_label:
+        parts.insert(0, label)
+    return " · ".join(parts)
+
+
+def match_labels(matches: Sequence[TitleMatch]) -> list[str]:
+    """Display labels of title matches, told apart when titles repeat.
+
+    A repeated title gets its ``detail`` (provider, genres) and, if that is not
+    enough, its id.
+    """
+    base = [with_year(m.title, m.year) for m in matches]
+    labels = list(base)
+    for i, m in enumerate(matches):
+        if base.count(base[i]) > 1:
+            labels[i] = f"{base[i]} — {m.detail}" if m.detail else base[i]
+    for i, m in enumerate(matches):
+        if labels.count(labels[i]) > 1:
+            labels[i] = f"{labels[i]} [{m.id}]"
+    return labels
+
+
+def correction_html(rec: Recommendation, max_others: int = 3) -> str:
     """The "did you mean" line: the title used and links to other candidates."""
     res = rec.query
     if res is None or not res.corrected:
         return ""
+    chosen = [c for c in res.candidates if c.index == res.index]
     others = [c for c in res.candidates if c.index != res.index][:max_others]
+    labels = match_labels(chosen[:1] + others)[len(chosen[:1]) :]
     links = " · ".join(
-        f'<a href="item:{c.index}">{html.escape(with_year(c.title, c.year))}</a>'
-        for c in others
+        f'<a href="item:{c.index}">{html.escape(label)}</a>'
+        for c, label in zip(others, labels, strict=True)
     )
     text = (
         f"Did you mean <b>{html.escape(res.title)}</b>? Showing results for it "

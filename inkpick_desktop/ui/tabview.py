@@ -156,10 +156,9 @@ class DomainTabView(QWidget):
         header = self.table.horizontalHeader()
         header.setHighlightSections(False)
         header.setSectionResizeMode(COL_TITLE, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(COL_LABELS, QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(COL_LABELS, QHeaderView.ResizeMode.Stretch)
         for col in (COL_RANK, COL_YEAR):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
-        header.resizeSection(COL_LABELS, 190)
         for col in SCORE_COLUMNS:
             header.resizeSection(col, 118)
 
@@ -212,6 +211,7 @@ class DomainTabView(QWidget):
         footer = QHBoxLayout()
         footer.addWidget(self.notes, 1)
         footer.addWidget(self.latency)
+        self.latency.hide()  # shown in the window's status bar
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 10, 12, 8)
@@ -224,4 +224,38 @@ class DomainTabView(QWidget):
         layout.addLayout(controls)
         layout.addWidget(split, 1)
         layout.addLayout(footer)
+        self._set_tab_order()
         self._update_alpha_enabled()
+
+    def _set_tab_order(self) -> None:
+        """Tab walks the controls top to bottom, left to right, as laid out."""
+        chain = [
+            self.dataset,
+            self.progress.cancel,
+            self.search,
+            self.run_button,
+            self.correction,
+            self.mode,
+            self.alpha.slider,
+            self.auto_alpha,
+            self.diversity.slider,
+            self.k,
+            self.table,
+            self.side,
+        ]
+        for first, second in zip(chain, chain[1:], strict=False):
+            QWidget.setTabOrder(first, second)
+        self.correction.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+
+    def current_mode(self) -> Mode:
+        # PySide stores the str-Enum as its plain string value.
+        data = self.mode.currentData()
+        try:
+            return Mode(str(data.value if isinstance(data, Mode) else data))
+        except ValueError:
+            return Mode.HYBRID
+
+    def _update_alpha_enabled(self) -> None:
+        hybrid = self.current_mode() == Mode.HYBRID
+        self.auto_alpha.setEnabled(hybrid)
+        self.alpha.setEnabled(hybrid and not self.auto_alpha.isChecked())

@@ -338,7 +338,16 @@ def test_window_good_import_reports_counts(qtbot, window, tmp_path):
     loaded = blocker.args[0]
     assert loaded.catalog.n_items == 2
     assert list(loaded.catalog.ids) == ["m1", "m2"]
-    assert "Imported 2 items from mine.csv" in window.statusBar().currentMessage()
+    tab = window.tab("imported_mine")
+    assert window.current_tab() is tab and tab.label == "My mine"
+    qtbot.waitUntil(lambda: tab.recommender is not None, timeout=QUERY_TIMEOUT_MS)
+    tab.search.setText("My flim")
+    rec = run_and_wait(qtbot, tab, tab.run_search)
+    assert rec.query.id == "m1" and ids(rec.rows) == ["m2"]
+    assert (
+        tab.mode.model().item(tab.mode.findData(Mode.COLLABORATIVE.value)).isEnabled()
+        is False
+    )
 
 
 def test_window_settings_remember_mode_alpha_lambda_tab(
@@ -371,3 +380,19 @@ def test_window_settings_remember_mode_alpha_lambda_tab(
     assert tab2.alpha.value() == pytest.approx(0.27)
     assert tab2.diversity.value() == pytest.approx(0.61)
     assert tab2.k.value() == 17
+
+
+def test_window_dataset_chooser_rebuilds_on_other_dataset(qtbot, window):
+    tab = window.tab("cinema")
+    assert tab.dataset.count() == len(tab.service.datasets) > 1
+    tab.search.setText("Godfater")
+    run_and_wait(qtbot, tab, tab.run_search)
+    with qtbot.waitSignal(tab.recommender_ready, timeout=BUILD_TIMEOUT_MS) as blocker:
+        tab.dataset.setCurrentIndex(tab.dataset.findData("movietweetings"))
+    rec = blocker.args[0]
+    assert rec is not None and "MovieTweetings" in rec.dataset_label
+    assert tab.model.rowCount() == 0  # old answers are not shown for new data
+    assert tab.state().dataset == "movietweetings"
+    tab.search.setText("Godfater")
+    out = run_and_wait(qtbot, tab, tab.run_search)
+    assert out.query.title.startswith("The Godfather")

@@ -173,29 +173,67 @@ query_st = st.text(alphabet="abdefghmortuél ", min_size=1, max_size=10).filter(
 )
 
 
+def naive_prefix_distance(query_key: str, key: str) -> int | None:
+    """Smallest DP distance to an eligible word-boundary prefix (None: none).
+
+    Eligible: the first j of the key's m words, 1 <= j < m, with j at least the
+    query's word count or at least 60% of the key's characters.
+    """
+    words = key.split(" ")
+    found = []
+    for j in range(1, len(words)):
+        prefix = " ".join(words[:j])
+        if j >= len(query_key.split(" ")) or len(prefix) >= 0.6 * len(key):
+            found.append(naive_levenshtein(query_key, prefix))
+    return min(found) if found else None
+
+
+def naive_best(query: str, catalog: Catalog, i: int) -> tuple[int, bool]:
+    """(distance, partial) of item i by brute force: whole keys, then prefixes."""
+    qkeys = query_keys(query)
+    keys = expected_keys(catalog, i)
+    full = min(naive_levenshtein(q, k) for q in qkeys for k in keys)
+    prefixes = [naive_prefix_distance(q, k) for q in qkeys for k in keys]
+    part = min((d for d in prefixes if d is not None), default=None)
+    if part is not None and part < full:  # at equal distance the whole title wins
+        return part, True
+    return full, False
+
+
 @settings(deadline=None, max_examples=150)
 @given(titles_st, query_st, st.sampled_from([None, 3]))
 def test_search_distances_equal_naive_dp(
     titles: list[str], query: str, candidates: int | None
 ) -> None:
+    # Since partial matching, an item's distance is the smaller of its whole-key
+    # and its prefix distance (naive_best), and `partial` says which was used.
     catalog = make_catalog(titles)
     config = TitleSearchConfig(candidates=candidates, full_scan_below=0)
     ts = TitleSearch.build(catalog, config=config)
-    qkeys = query_keys(query)
-    truth = [
-        min(naive_levenshtein(q, k) for q in qkeys for k in expected_keys(catalog, i))
-        for i in range(catalog.n_items)
-    ]
+    truth = [naive_best(query, catalog, i) for i in range(catalog.n_items)]
     result = ts.search(query, limit=len(titles))
     for m in result.matches:
-        assert m.distance == truth[m.index]
+        assert (m.distance, m.partial) == truth[m.index]
     distances = [m.distance for m in result.matches]
     assert distances == sorted(distances)
+    assert result.corrected == (distances[0] > 0 or result.matches[0].partial)
     if candidates is None:  # full scan: every item, the true minimum first
         assert len(result.matches) == len(titles)
-        assert result.matches[0].distance == min(truth)
+        assert result.matches[0].distance == min(d for d, _ in truth)
     else:
-        assert result.matches[0].distance >= min(truth)
+        assert result.matches[0].distance >= min(d for d, _ in truth)
+
+
+@settings(deadline=None, max_examples=100)
+@given(titles_st, query_st, st.integers(1, 4))
+def test_search_small_limit_is_a_prefix_of_the_full_ranking(
+    titles: list[str], query: str, limit: int
+) -> None:
+    # Prefixes that cannot reach the limit-th best distance are skipped; the
+    # top `limit` must still be exactly the head of the complete ranking.
+    ts = TitleSearch.build(make_catalog(titles))
+    everything = ts.search(query, limit=len(titles)).matches
+    assert ts.search(query, limit=limit).matches == everything[:limit]
 
 
 @settings(deadline=None, max_examples=60)
@@ -345,6 +383,131 @@ def test_search_limit_and_result_type(godfather: TitleSearch) -> None:
     assert result.query == "godfather"
 
 
+# -- partial (prefix) matches ------------------------------------------------------
+
+PARTIAL = make_catalog(
+    [
+        "Star Wars: Episode IV - A New Hope (1977)",
+        "Star Maps (1997)",
+        "Star Wars: Episode V - The Empire Strikes Back (1980)",
+        "Shawshank Redemption, The (1994)",
+        "Sea Hawk, The (1940)",
+        "Godfather, The (1972)",
+        "Godfather: Part II, The (1974)",
+        "Up (2009)",
+        "Up in the Air (2009)",
+        "It (2017)",
+        "It Follows (2014)",
+        "M (1931)",
+        "Mad Max (1979)",
+        "Matrix Reloaded Revisited (2004)",
+    ]
+)
+# Every prefix match is given more weight than its whole-title rival, so that
+# the prior alone would put the wrong film first.
+PARTIAL_PRIOR = np.array([90, 1, 80, 50, 60, 10, 70, 1, 99, 1, 99, 1, 99, 5], float)
+
+
+@pytest.fixture(scope="module")
+def partial() -> TitleSearch:
+    return TitleSearch.build(PARTIAL, prior=PARTIAL_PRIOR)
+
+
+def test_search_partial_title_matches_its_start(partial: TitleSearch) -> None:
+    result = partial.search("star wars", limit=3)
+    assert [(m.id, m.distance, m.partial) for m in result.matches] == [
+        ("100", 0, True),  # more popular than Episode V, both start "star wars"
+        ("102", 0, True),
+        ("101", 2, False),  # "star maps" as a whole title
+    ]
+    # Scored on the prefix, then scaled by the share of the key it covers.
+    key = "star wars episode iv a new hope"
+    assert result.matches[0].score == pytest.approx((1 + 9 / len(key)) / 2)
+    assert (result.corrected, result.accepted) == (True, True)
+    best = partial.search("shawshank").matches[0]
+    assert (best.id, best.distance, best.partial) == ("103", 0, True)
+
+
+def test_search_full_match_beats_prefix_at_equal_distance(
+    partial: TitleSearch,
+) -> None:
+    ids = [m.id for m in partial.search("godfater", limit=2).matches]
+    assert ids == ["105", "106"]  # Part II only starts with "godfather"
+    matches = partial.search("godfater", limit=2).matches
+    assert [(m.distance, m.partial) for m in matches] == [(1, False), (1, True)]
+    # A closer prefix still wins over a farther whole title.
+    best = partial.search("godfather part").matches[0]
+    assert (best.id, best.distance, best.partial) == ("106", 0, True)
+
+
+@pytest.mark.parametrize(
+    ("query", "whole", "starts_with"),
+    [("up", "107", "108"), ("It", "109", "110"), ("m", "111", None)],
+)
+def test_search_short_query_exact_title_wins(
+    partial: TitleSearch, query: str, whole: str, starts_with: str | None
+) -> None:
+    result = partial.search(query, limit=3)
+    best = result.matches[0]
+    assert (best.id, best.distance, best.partial) == (whole, 0, False)
+    assert (result.corrected, result.accepted) == (False, True)
+    if starts_with is not None:
+        second = result.matches[1]
+        assert (second.id, second.distance, second.partial) == (starts_with, 0, True)
+
+
+def test_search_prefix_needs_the_query_word_count(partial: TitleSearch) -> None:
+    # "mad" alone is a one-word prefix of "mad max"; a two-word query may not
+    # use it: "mad men" is compared with "mad max" (2) and nothing shorter.
+    by_id = {m.id: m for m in partial.search("mad men", limit=20).matches}
+    assert (by_id["112"].distance, by_id["112"].partial) == (2, False)
+    one_word = {m.id: m for m in partial.search("mad", limit=20).matches}
+    assert (one_word["112"].distance, one_word["112"].partial) == (0, True)
+
+
+def test_search_prefix_covering_most_of_the_title_counts(
+    partial: TitleSearch,
+) -> None:
+    # Three words typed, a two-word prefix: allowed since it covers 15 of the
+    # 25 characters (60%); one inserted space away.
+    best = partial.search("matrix re loaded").matches[0]
+    assert (best.id, best.distance, best.partial) == ("113", 1, True)
+
+
+def test_search_partial_typo_accepted_and_corrected(partial: TitleSearch) -> None:
+    result = partial.search("shawshenk")
+    best = result.matches[0]
+    assert (best.id, best.distance, best.partial) == ("103", 1, True)
+    assert (result.corrected, result.accepted) == (True, True)
+    far = partial.search("shxqzzk")  # 7 letters: threshold 2
+    assert far.accepted is False
+
+
+def test_search_prefix_candidates_reach_long_titles() -> None:
+    # 60 short "star ..." titles fill a tiny whole-title candidate list; only
+    # the prefix list reaches the long title that starts with the query.
+    titles = [f"Star Wa{chr(97 + i % 26)}{chr(97 + i // 26)}" for i in range(60)]
+    titles.append("Star Wars: Episode IV - A New Hope (1977)")
+    catalog = make_catalog(titles)
+    on = TitleSearchConfig(candidates=5, prefix_candidates=5, full_scan_below=0)
+    best = TitleSearch.build(catalog, config=on).search("star wars").matches[0]
+    assert (best.index, best.distance, best.partial) == (60, 0, True)
+    off = TitleSearchConfig(candidates=5, prefix_candidates=0, full_scan_below=0)
+    best = TitleSearch.build(catalog, config=off).search("star wars").matches[0]
+    assert best.index != 60 and best.distance > 0
+
+
+def test_search_prefix_candidate_ties_go_to_popular_keys() -> None:
+    # All 21 keys start with "star wars"; a list of one must keep the famous one.
+    titles = [f"Star Wars Fan Film {chr(97 + i)}" for i in range(20)]
+    titles.append("Star Wars: Episode IV - A New Hope (1977)")
+    prior = np.zeros(21)
+    prior[20] = 100.0
+    config = TitleSearchConfig(candidates=1, prefix_candidates=1, full_scan_below=0)
+    ts = TitleSearch.build(make_catalog(titles), prior=prior, config=config)
+    assert ts.search("star wars").matches[0].index == 20
+
+
 # -- suggest ---------------------------------------------------------------------
 
 
@@ -355,6 +518,17 @@ def test_suggest_prefix_then_word_prefix(godfather: TitleSearch) -> None:
     assert ids[:2] == ["106", "107"]  # word starts, shorter key first
     assert godfather.suggest("part")[0].id == "101"
     assert godfather.suggest("   ") == []
+
+
+def test_suggest_orders_by_prior_after_match_quality() -> None:
+    catalog = make_catalog(["Godson, The (1998)", "Godfather, The (1972)", "Go (1999)"])
+    ts = TitleSearch.build(catalog, prior=np.array([1.0, 500.0, 900.0]))
+    # Both keys start with "the god": the popular one first; "Go" only after,
+    # from the fuzzy fallback, however popular.
+    assert [m.id for m in ts.suggest("the god")] == ["101", "100", "102"]
+    # Without a prior the shorter key comes first.
+    plain = TitleSearch.build(catalog)
+    assert [m.id for m in plain.suggest("the god", limit=2)] == ["100", "101"]
 
 
 def test_suggest_falls_back_to_fuzzy(godfather: TitleSearch) -> None:
@@ -391,6 +565,8 @@ def test_suggest_distance_is_levenshtein(godfather: TitleSearch) -> None:
     [
         {"candidates": 0},
         {"candidates": 2.0},
+        {"prefix_candidates": -1},
+        {"prefix_candidates": True},
         {"full_scan_below": -1},
         {"max_relative_distance": 1.5},
     ],
@@ -486,6 +662,46 @@ def test_movielens_godfather_queries(movielens_search: TitleSearch) -> None:
 
 
 @pytest.mark.realdata
+@pytest.mark.slow
+def test_movielens_partial_titles(movielens_search: TitleSearch) -> None:
+    def best(q: str) -> tuple[str, str, int, bool]:
+        m = movielens_search.search(q).matches[0]
+        return m.id, m.title, m.distance, m.partial
+
+    assert best("star wars")[0] == "260"  # Episode IV, the most rated
+    assert best("star wars")[2:] == (0, True)
+    assert best("shawshank")[0] == "318"
+    # "The Lord of the Rings" (1978) equals the query as a whole title, so it
+    # ranks before the films that only start with it.
+    assert best("lord of the rings")[0] in {"2116", "4993", "5952", "7153"}
+    lotr = [m.id for m in movielens_search.search("lord of the rings", 4).matches]
+    assert "4993" in lotr
+    assert best("godfater")[0] == "858"  # whole title beats Part II's prefix
+    assert best("the matrx")[0] == "2571"
+    assert best("toy stroy")[0] == "1"
+    assert best("harry potter")[1].startswith("Harry Potter and the ")
+    assert best("amelie")[0] == "4973"
+    assert best("Up")[1:] == ("Up (2009)", 0, False)
+    title = best("It")[1]
+    assert re.fullmatch(r"It \(\d{4}\)", title), title
+    for q in ("star wars", "shawshank", "harry potter"):
+        result = movielens_search.search(q)
+        assert (result.corrected, result.accepted) == (True, True), q
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_courses_misspelt_partial_title(datasets_root: Path) -> None:
+    from inkpick_desktop.data.loaders import LOADERS
+
+    loaded = LOADERS["courses"].load(datasets_root)
+    result = TitleSearch.build(loaded.catalog).search("machne learning")
+    assert "machine learning" in result.matches[0].title.casefold()
+    assert result.matches[0].distance == 1
+    assert result.accepted is True
+
+
+@pytest.mark.realdata
 def test_lastfm_artist_misspelling(datasets_root: Path) -> None:
     ids, names = [], []
     path = datasets_root / "hetrec2011-lastfm-2k" / "artists.dat"
@@ -498,6 +714,9 @@ def test_lastfm_artist_misspelling(datasets_root: Path) -> None:
     catalog = Catalog(
         "music", np.array(ids), np.array(names), np.zeros(len(ids), np.int32)
     )
-    result = TitleSearch.build(catalog).search("radiohed")
+    search = TitleSearch.build(catalog)
+    result = search.search("radiohed")
     assert (result.matches[0].id, result.matches[0].title) == ("154", "Radiohead")
     assert (result.corrected, result.accepted) == (True, True)
+    best = search.search("metalica").matches[0]
+    assert (best.title, best.distance, best.partial) == ("Metallica", 1, False)
