@@ -45,7 +45,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extras = parser.parse_known_args(argv)
+    # argparse cannot take an optional positional after options
+    # ("recommend cinema --top-k 3 TITLE"); a command names it in _late_positional.
+    late = getattr(args, "_late_positional", None)
+    if late and len(extras) == 1 and not extras[0].startswith("-"):
+        if getattr(args, late, None) is None:
+            setattr(args, late, extras.pop())
+    if extras:
+        parser.error(f"unrecognized arguments: {' '.join(extras)}")
     logging.basicConfig(
         level=logging.WARNING - 10 * min(args.verbose, 2),
         format="%(levelname)s %(name)s: %(message)s",
@@ -57,6 +65,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except InkpickError as exc:
         print(f"inkpick: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:  # a path the user gave: missing, not a folder, no access
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"inkpick: {where}{exc.strerror or exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("inkpick: interrupted", file=sys.stderr)

@@ -157,6 +157,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("domain", help="cinema, music, courses, ...")
     p.add_argument("title", nargs="?", help='a title, e.g. "Godfater"')
+    p.set_defaults(_late_positional="title")
     p.add_argument("--picks", metavar="ID,ID,...", help="external ids of picked items")
     p.add_argument("--user", metavar="USER_ID", help="a user id of the dataset")
     p.add_argument("--mode", default="hybrid", help="content, collaborative or hybrid")

@@ -10,8 +10,10 @@ The rules (also in ``docs/DATA.md``):
   more than ``max_bad_fraction`` of the data rows bad.
 * A single bad **row** is skipped with a :class:`LoadWarning` naming its line and
   field: wrong number of fields (a truncated row included), a non-numeric or
-  out-of-range number, ``nan``/``inf``, an empty required text, a duplicate key
-  (the first occurrence is kept). Blank lines are ignored.
+  out-of-range number, ``nan``/``inf``, a number too large for float32 (the dtype
+  every loader stores), an empty required text, a duplicate key (the first
+  occurrence is kept). Blank lines are ignored.
+* A UTF-8 byte-order mark at the start of a UTF-8 file is dropped.
 
 Reading is two-step: :func:`read_table` splits the file into a :class:`Table` of
 string rows; the typed accessors (:meth:`Table.ints`, :meth:`Table.floats`,
@@ -23,10 +25,12 @@ leaves no state behind. Source files are only ever opened for reading.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import logging
 import math
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,8 +53,26 @@ MAX_BAD_FRACTION = 0.05
 #: Bad rows listed one by one per file; the rest are counted in one summary.
 MAX_LISTED_WARNINGS = 20
 
+#: Longest field (in characters) the quoted-CSV readers accept. The ``csv``
+#: module's default of 128 KiB refuses real catalogs with long descriptions.
+FIELD_SIZE_LIMIT = 16 << 20
+# The limit is process-wide state of the csv module; only ever raise it.
+csv.field_size_limit(max(csv.field_size_limit(), FIELD_SIZE_LIMIT))
+
 _PLAIN_NUMBER_CHARS = frozenset("0123456789.eE+-")
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+#: A plain decimal number: ASCII digits only, no "_" separators, no nan/inf,
+#: no hex. float() and int() accept more (``1_0``, Arabic-Indic digits).
+NUMBER_PATTERN = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_NON_FINITE_PATTERN = re.compile(r"[+-]?(?:nan|inf|infinity)", re.IGNORECASE)
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def finite_as_float32(values: npt.ArrayLike) -> bool:
+    """Whether every value stays finite once cast to float32 (the dtype of
+    ``Interactions.values``): ``3.4e38`` does, ``3.5e38`` and ``1e39`` do not."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return bool(np.isfinite(np.asarray(values, dtype=np.float32)).all())
 
 
 @dataclass(frozen=True)
@@ -167,12 +189,31 @@ class Table:
         self.dropped.add(i)
 
     def ints(
-        self, name: str, *, lo: int | None = None, hi: int | None = None
+        self,
+        name: str,
+        *,
+        lo: int | None = None,
+        hi: int | None = None,
+        canonical: bool = False,
     ) -> npt.NDArray[np.int64]:
-        """A column as int64; rows that are not integers in [lo, hi] are marked bad."""
+        """A column as int64; rows that are not integers in [lo, hi] are marked bad.
+
+        With ``canonical``, an integer written with leading zeros (``007``,
+        ``-0``) is bad too: for ids read as numbers, so that ``str(value)`` gives
+        back the file's text and ``007`` never silently becomes id ``7``.
+        """
         j = self.index(name)
         col = [r[j] for r in self.rows]
         joined = "".join(col)
+        if canonical:
+            for i, raw in enumerate(col):
+                text = raw.strip()
+                if (len(text) > 1 and text[0] == "0") or text[:2] == "-0":
+                    self.skip(
+                        i,
+                        name,
+                        f"expected an integer without leading zeros, got {raw!r}",
+                    )
         if col and all(col) and joined.isascii() and joined.isdigit():
             # Fast path: every value is plain ASCII digits (numpy parses them).
             try:
@@ -205,8 +246,13 @@ class Table:
     def floats(
         self, name: str, *, lo: float | None = None, hi: float | None = None
     ) -> npt.NDArray[np.float64]:
-        """A column as float64; non-numbers, NaN, inf and values outside [lo, hi]
-        mark the row bad."""
+        """A column as float64; non-numbers, NaN, inf, values outside [lo, hi] and
+        values that would overflow float32 mark the row bad.
+
+        Loaders store values as float32 (``Interactions.values``), so a value such
+        as ``1e39`` is refused here, with its line, instead of turning into inf
+        later. Every returned value is finite as float32.
+        """
         j = self.index(name)
         col = [r[j] for r in self.rows]
         if col and all(col) and not set("".join(col)) - _PLAIN_NUMBER_CHARS:
@@ -218,6 +264,7 @@ class Table:
             if (
                 fast is not None
                 and np.isfinite(fast).all()
+                and finite_as_float32(fast)
                 and (lo is None or fast.min() >= lo)
                 and (hi is None or fast.max() <= hi)
             ):
@@ -225,15 +272,15 @@ class Table:
         out = np.zeros(len(self.rows), dtype=np.float64)
         for i, row in enumerate(self.rows):
             text = row[j].strip()
-            try:
-                if not text.isascii() or "_" in text:
-                    raise ValueError
-                value = float(text)
-            except ValueError:
+            value = parse_float(text)
+            if value is None:
                 self.skip(i, name, f"expected a number, got {row[j]!r}")
                 continue
             if not math.isfinite(value):
                 self.skip(i, name, f"expected a finite number, got {row[j]!r}")
+                continue
+            if abs(value) > _FLOAT32_MAX and not finite_as_float32(value):
+                self.skip(i, name, float32_overflow_message(text))
                 continue
             if (lo is not None and value < lo) or (hi is not None and value > hi):
                 self.skip(i, name, f"expected a number in [{lo}, {hi}], got {value}")
@@ -302,8 +349,40 @@ class Table:
         return np.asarray(keep, dtype=np.intp)
 
 
+def parse_float(text: str) -> float | None:
+    """``text`` as a float when it is a plain decimal number (see
+    :data:`NUMBER_PATTERN`) or a spelling of nan/inf (which the caller refuses
+    with its own message); ``None`` for anything else (``1_0``, ``\u0661``,
+    ``0x1p3``, empty)."""
+    if NUMBER_PATTERN.fullmatch(text):
+        return float(text)
+    if _NON_FINITE_PATTERN.fullmatch(text):
+        return float(text)
+    return None
+
+
+def float32_overflow_message(text: str) -> str:
+    """What is wrong with a number too large for float32."""
+    return (
+        f"number {text} is too large: values are stored as float32, at most "
+        f"{_FLOAT32_MAX:.7g} in magnitude"
+    )
+
+
+def is_utf8(encoding: str) -> bool:
+    """Whether ``encoding`` names plain UTF-8 (not ``utf-8-sig``, which drops a
+    byte-order mark by itself)."""
+    try:
+        return codecs.lookup(encoding).name == "utf-8"
+    except LookupError:
+        return False
+
+
 def read_text(path: Path | str, encoding: str = "utf-8") -> str:
-    """Decode a whole file strictly; undecodable bytes refuse it with their line."""
+    """Decode a whole file strictly; undecodable bytes refuse it with their line.
+
+    A leading byte-order mark is dropped from UTF-8 files (editors on Windows
+    write one; it would otherwise stick to the first column name)."""
     p = Path(path)
     try:
         data = p.read_bytes()
@@ -314,7 +393,7 @@ def read_text(path: Path | str, encoding: str = "utf-8") -> str:
             f"cannot read the file: {exc.strerror}", path=str(p)
         ) from None
     try:
-        return data.decode(encoding)
+        text = data.decode(encoding)
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         raise DataFormatError(
@@ -323,6 +402,7 @@ def read_text(path: Path | str, encoding: str = "utf-8") -> str:
             path=str(p),
             line=line,
         ) from None
+    return text.removeprefix("\ufeff") if is_utf8(encoding) else text
 
 
 def _split_quoted(
@@ -337,9 +417,17 @@ def _split_quoted(
             yield start, record
             start = reader.line_num + 1
     except csv.Error as exc:
-        raise DataFormatError(
-            f"malformed CSV quoting ({exc})", path=path, line=start
-        ) from None
+        raise DataFormatError(csv_error_text(exc), path=path, line=start) from None
+
+
+def csv_error_text(exc: csv.Error) -> str:
+    """Words for a ``csv`` module error; the field-size one names the limit."""
+    if "field larger than field limit" in str(exc):
+        return (
+            f"a field is longer than {csv.field_size_limit():,} characters "
+            "(the field size limit); a quote left open would do this"
+        )
+    return f"malformed CSV quoting ({exc})"
 
 
 def _split_plain(text: str, fmt: TextFormat) -> Iterable[tuple[int, list[str]]]:

@@ -9,53 +9,104 @@ continues the file, one answering ``200`` (Range ignored) restarts it from zero,
 and a partial file that does not fit what the server reports (wrong offset, other
 total length) is discarded and fetched again.
 
+A hostile or broken server cannot make a download unbounded:
+
+* **size**: each transfer is capped at :func:`download_bound` bytes, derived from
+  the registry (``max(4 x expected, expected + 16 MiB)`` over the sizes of the
+  files the source provides, or the source's ``max_bytes`` for an archive that
+  carries much more than the files kept). Zip members are checked against
+  :func:`member_bound` by their declared size and compression ratio before
+  extraction, and extraction stops when a member expands past its bound.
+* **time**: the whole call has a ``deadline`` (default :data:`DEFAULT_DEADLINE`
+  seconds) that retries respect too, and a transfer averaging less than
+  ``min_rate`` bytes/s over a window of ``timeout`` seconds counts as a failed
+  attempt. Checks run between reads, so the deadline may be overshot by at most
+  one socket ``timeout``.
+* **schemes**: only ``http``/``https`` URLs and redirects are followed.
+
 Nothing reaches ``<dest_root>/<key>/`` unchecked: files are assembled (copied or
 extracted from the archive) in a temporary folder next to it, every file is
-checked against the registry (present, header, column count, row count), and
-only then the folder is renamed into place. A check that fails raises
+checked against the registry (present, header, column count, row count), the
+real loaders that use the folder must load it (see
+:mod:`~inkpick_desktop.data.download_checks`), and only then the folder is
+renamed into place. A check that fails raises
 :class:`~inkpick_desktop.engine.errors.DataFormatError` and leaves the final
-folder as it was.
+folder as it was. A file whose sha256 matches neither registry digest (raw or
+LF-normalised) is installed but reported as unverified in
+:attr:`DownloadResult.warnings`.
 """
 
 from __future__ import annotations
 
-import csv
-import json
 import logging
 import os
-import re
 import shutil
 import tempfile
-import urllib.error
+import time
 import urllib.parse
-import urllib.request
 import zipfile
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from http.client import HTTPException
 from pathlib import Path
 
-from inkpick_desktop import __version__
 from inkpick_desktop.data import registry
+from inkpick_desktop.data.download_checks import (
+    check_file,
+    check_folder,
+    count_records,
+    digest_matches,
+    looks_like_html,
+    validate_with_loaders,
+)
+from inkpick_desktop.data.download_http import (
+    CHUNK,
+    DownloadError,
+    FetchResult,
+    _check_limits,
+    _deadline_error,
+    _discard,
+    check_url,
+    fetch,
+)
 from inkpick_desktop.data.registry import DatasetFile, DatasetSpec, DownloadSource
 from inkpick_desktop.engine.errors import (
     CancelledError,
     DataFormatError,
-    InkpickError,
     InvalidInputError,
 )
 from inkpick_desktop.engine.progress import CancelToken, ProgressCallback, no_progress
 
+__all__ = [
+    "CHUNK",
+    "DEFAULT_DEADLINE",
+    "DEFAULT_MIN_RATE",
+    "DownloadError",
+    "DownloadResult",
+    "FetchResult",
+    "check_file",
+    "check_folder",
+    "check_url",
+    "count_records",
+    "download_bound",
+    "download_dataset",
+    "fetch",
+    "member_bound",
+]
+
 logger = logging.getLogger(__name__)
 
-CHUNK = 1 << 16
 WORK_DIR = ".inkpick-downloads"
-_CONTENT_RANGE = re.compile(r"bytes\s+(\d+)-(\d+)/(\d+|\*)")
-_ANCHOR_BULLET = re.compile(r"^\s*[*-] \[")
-
-
-class DownloadError(InkpickError):
-    """A transfer failed (HTTP error, connection lost too often, bad archive)."""
+#: Seconds one :func:`download_dataset` call may take, retries included.
+DEFAULT_DEADLINE = 3600.0
+#: Bytes/s a transfer must average over each window of ``timeout`` seconds.
+DEFAULT_MIN_RATE = 8192.0
+#: Slack over the expected size allowed for any file or transfer.
+SIZE_SLACK = 16 << 20
+#: A zip member over :data:`RATIO_MIN_SIZE` bytes may expand at most this much.
+MAX_COMPRESSION_RATIO = 100
+RATIO_MIN_SIZE = 1 << 20
+_HTML_HINT = "; the server sent an HTML page, not the data file"
 
 
 @dataclass(frozen=True)
@@ -72,306 +123,169 @@ class DownloadResult:
         Data rows per installed file, as checked.
     bytes_fetched
         Bytes received over the network by this call (resumed parts excluded).
+    unverified
+        Installed files whose sha256 matches neither registry digest.
+    warnings
+        One line each for the user: unverified files, loader checks not run,
+        rows a loader skipped within its tolerance.
     """
 
     key: str
     folder: Path
     rows: Mapping[str, int]
     bytes_fetched: int
+    unverified: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
 
 
-# ------------------------------------------------------------------ verification
+# ------------------------------------------------------------------- bounds
 
 
-def _decode_error(path: Path, encoding: str) -> DataFormatError:
-    # Text files decode in blocks, so the reader's position is only roughly where
-    # the bad bytes are; decode the raw bytes once more to name the exact place.
-    raw = path.read_bytes()
-    try:
-        raw.decode(encoding)
-    except UnicodeDecodeError as exc:
-        return DataFormatError(
-            f"cannot be decoded as {encoding} at byte offset {exc.start} "
-            f"({exc.reason})",
-            path=str(path),
-            line=raw.count(b"\n", 0, exc.start) + 1,
-        )
-    return DataFormatError(f"cannot be decoded as {encoding}", path=str(path))
+def _bound(expected: int) -> int:
+    return max(4 * expected, expected + SIZE_SLACK)
 
 
-def count_records(path: Path, dfile: DatasetFile) -> tuple[tuple[str, ...] | None, int]:
-    """Header and number of data records of a file, checking its column count.
+def download_bound(spec: DatasetSpec, source: DownloadSource) -> int:
+    """Most bytes a transfer of ``source`` may bring.
 
-    Raises
-    ------
-    DataFormatError
-        Undecodable text, malformed quoting, or a record with the wrong number
-        of fields (names the line).
+    ``source.max_bytes`` when set, else ``max(4 * e, e + SIZE_SLACK)`` where ``e``
+    is the total registry size of the files the source provides.
     """
-    fmt = dfile.format
-    header: tuple[str, ...] | None = None
-    rows = 0
-    line_no = 0
-    try:
-        with open(path, encoding=fmt.encoding, newline="") as fh:
-            if fmt.kind == "markdown-links":
-                for line in fh:
-                    if _ANCHOR_BULLET.match(line) and "](#" not in line:
-                        rows += 1
-                return None, rows
-            if fmt.kind == "csv":
-                reader = csv.reader(fh, delimiter=fmt.delimiter, strict=True)
-                records = ((reader.line_num, r) for r in reader)
-            else:
-                records = (
-                    (n, line.rstrip("\r\n").split(fmt.delimiter))
-                    for n, line in enumerate(fh, 1)
-                    if line.strip()
-                )
-            for line_no, record in records:
-                if not record or record == [""]:
-                    continue
-                if fmt.header is not None and header is None:
-                    header = tuple(record)
-                    continue
-                if fmt.columns and len(record) != fmt.columns:
-                    raise DataFormatError(
-                        f"has {len(record)} fields, expected {fmt.columns}",
-                        path=str(path),
-                        line=line_no,
-                    )
-                rows += 1
-    except UnicodeDecodeError:
-        raise _decode_error(path, fmt.encoding) from None
-    except csv.Error as exc:
-        raise DataFormatError(
-            f"malformed CSV: {exc}", path=str(path), line=line_no + 1
-        ) from None
-    return header, rows
+    if source.max_bytes is not None:
+        return source.max_bytes
+    return _bound(sum(spec.file(name).size for name in source.targets))
 
 
-def check_file(path: Path, dfile: DatasetFile) -> int:
-    """Check one file against the registry; return its number of data rows.
-
-    Raises
-    ------
-    DataFormatError
-        Header differs, a record has the wrong field count, or the row count is
-        not the registry's.
-    """
-    header, rows = count_records(path, dfile)
-    expected = dfile.format.header
-    if expected is not None and header != expected:
-        raise DataFormatError(
-            f"header is {list(header or ())}, expected {list(expected)}",
-            path=str(path),
-            line=1,
-        )
-    ok = rows >= dfile.rows if dfile.rows_at_least else rows == dfile.rows
-    if not ok:
-        want = f"at least {dfile.rows}" if dfile.rows_at_least else str(dfile.rows)
-        raise DataFormatError(
-            f"has {rows} data rows, the registry expects {want}", path=str(path)
-        )
-    return rows
-
-
-def check_folder(folder: Path, spec: DatasetSpec) -> dict[str, int]:
-    """Check every file of a dataset folder; optional files may be absent.
-
-    Returns data rows per file found. Raises :class:`DataFormatError` for a
-    missing required file or any failed :func:`check_file`.
-    """
-    folder = Path(folder)
-    rows: dict[str, int] = {}
-    for dfile in spec.files:
-        path = folder / dfile.name
-        if not path.is_file():
-            if dfile.required:
-                raise DataFormatError(
-                    f"required file of {spec.key!r} is missing", path=str(path)
-                )
-            continue
-        rows[dfile.name] = check_file(path, dfile)
-    return rows
-
-
-# ---------------------------------------------------------------------- transfer
-
-
-def _effective_url(url: str, base_url_override: str | None) -> str:
-    if not base_url_override:
-        return url
-    name = urllib.parse.urlsplit(url).path.rsplit("/", 1)[-1]
-    return base_url_override.rstrip("/") + "/" + name
-
-
-def _read_meta(meta_path: Path) -> dict[str, object]:
-    try:
-        data = json.loads(meta_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def _discard(*paths: Path) -> None:
-    for p in paths:
-        p.unlink(missing_ok=True)
-
-
-def fetch(
-    url: str,
-    part: Path,
-    *,
-    progress: ProgressCallback = no_progress,
-    cancel: CancelToken | None = None,
-    stage: str = "downloading",
-    retries: int = 3,
-    timeout: float = 30.0,
-) -> int:
-    """Stream ``url`` into ``part``, resuming what a previous attempt left there.
-
-    A sidecar ``<part>.json`` remembers the URL and total length so that a later
-    call can tell whether the partial file belongs to the same transfer.
-
-    Returns
-    -------
-    int
-        Bytes received by this call.
-
-    Raises
-    ------
-    DownloadError
-        HTTP error status, or the connection failed more than ``retries`` times.
-    CancelledError
-        ``cancel`` was set; the partial file is kept for a later resume.
-    """
-    if retries < 0:
-        raise InvalidInputError(f"retries must be >= 0, got {retries!r}")
-    part.parent.mkdir(parents=True, exist_ok=True)
-    meta_path = part.with_name(part.name + ".json")
-    received = 0
-    failures = 0
-    while True:
-        meta = _read_meta(meta_path)
-        if part.exists() and meta.get("url") != url:
-            _discard(part, meta_path)
-            meta = {}
-        offset = part.stat().st_size if part.exists() else 0
-        known_total = meta.get("total")
-        if isinstance(known_total, int) and offset == known_total:
-            return received  # a previous call finished this file
-        if isinstance(known_total, int) and offset > known_total:
-            logger.warning("%s: partial file longer than the file; restarting", part)
-            _discard(part, meta_path)
-            continue
-        headers = {"User-Agent": f"Inkpick/{__version__}"}
-        if offset:
-            headers["Range"] = f"bytes={offset}-"
-        request = urllib.request.Request(url, headers=headers)
-        try:
-            response = urllib.request.urlopen(request, timeout=timeout)
-        except urllib.error.HTTPError as exc:
-            if exc.code == 416 and offset:
-                logger.warning("%s: server refused the resume range; restarting", url)
-                _discard(part, meta_path)
-                continue
-            raise DownloadError(f"{url}: HTTP {exc.code} {exc.reason}") from None
-        except (urllib.error.URLError, OSError, HTTPException) as exc:
-            failures += 1
-            if failures > retries:
-                raise DownloadError(f"{url}: cannot connect ({exc})") from None
-            logger.warning("%s: connection failed (%s), retrying", url, exc)
-            continue
-
-        with response:
-            if response.status == 206 and offset:
-                match = _CONTENT_RANGE.match(response.headers.get("Content-Range", ""))
-                total = int(match.group(3)) if match and match.group(3) != "*" else None
-                consistent = (
-                    match is not None
-                    and int(match.group(1)) == offset
-                    and (not isinstance(known_total, int) or total == known_total)
-                )
-                if not consistent:
-                    logger.warning("%s: partial file does not match; restarting", url)
-                    _discard(part, meta_path)
-                    continue
-                mode = "ab"
-                logger.info("%s: resuming at byte %d", url, offset)
-            elif response.status == 200:
-                if offset:
-                    logger.info("%s: server ignored Range; restarting", url)
-                offset = 0
-                length = response.headers.get("Content-Length")
-                total = int(length) if length and length.isdigit() else None
-                mode = "wb"
-            else:
-                raise DownloadError(f"{url}: unexpected HTTP {response.status}")
-            meta_path.write_text(json.dumps({"url": url, "total": total}), "utf-8")
-
-            done = offset
-            try:
-                with open(part, mode) as out:
-                    while True:
-                        if cancel is not None and cancel.cancelled:
-                            raise CancelledError(f"download of {url} cancelled")
-                        chunk = response.read(CHUNK)
-                        if not chunk:
-                            break
-                        out.write(chunk)
-                        done += len(chunk)
-                        received += len(chunk)
-                        progress(stage, done / total if total else -1.0)
-                    out.flush()
-                    os.fsync(out.fileno())
-            except (OSError, HTTPException) as exc:
-                logger.warning(
-                    "%s: transfer interrupted at %d bytes (%s)", url, done, exc
-                )
-            if total is None or done == total:
-                return received
-        failures += 1
-        if failures > retries:
-            raise DownloadError(
-                f"{url}: connection lost {failures} times, {done} of {total} bytes "
-                "kept; run the download again to resume"
-            )
-        logger.warning("%s: got %d of %s bytes, resuming", url, done, total)
+def member_bound(dfile: DatasetFile) -> int:
+    """Most bytes a zip member may expand to: ``max(4 * size, size + SIZE_SLACK)``."""
+    return _bound(dfile.size)
 
 
 # ----------------------------------------------------------------- installation
 
 
+def _effective_url(url: str, base_url_override: str | None) -> str:
+    if not base_url_override:
+        return check_url(url)
+    check_url(base_url_override, "mirror")
+    name = urllib.parse.urlsplit(url).path.rsplit("/", 1)[-1]
+    return check_url(base_url_override.rstrip("/") + "/" + name, "mirror")
+
+
+def _extract_member(
+    zf: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    dest: Path,
+    bound: int,
+    where: str,
+    cancel: CancelToken | None,
+) -> None:
+    if info.flag_bits & 0x1:
+        raise DownloadError(f"{where}: member is encrypted")
+    if info.file_size > bound:
+        raise DownloadError(
+            f"{where}: member declares {info.file_size} bytes, more than the "
+            f"{bound} allowed for {dest.name}; download refused"
+        )
+    ratio = info.file_size / max(info.compress_size, 1)
+    if info.file_size > RATIO_MIN_SIZE and ratio > MAX_COMPRESSION_RATIO:
+        raise DownloadError(
+            f"{where}: member expands {ratio:.0f}-fold ({info.compress_size} -> "
+            f"{info.file_size} bytes), more than the {MAX_COMPRESSION_RATIO}-fold "
+            "a data file may; download refused"
+        )
+    written = 0
+    with zf.open(info) as src, open(dest, "wb") as dst:
+        while block := src.read(CHUNK):
+            if cancel is not None and cancel.cancelled:
+                raise CancelledError("extraction cancelled")
+            written += len(block)
+            if written > bound:
+                raise DownloadError(
+                    f"{where}: member expands past the {bound} bytes allowed for "
+                    f"{dest.name}; download refused"
+                )
+            dst.write(block)
+
+
 def _extract(
     archive: Path,
     source: DownloadSource,
+    url: str,
+    spec: DatasetSpec,
     into: Path,
-    optional: set[str],
     cancel: CancelToken | None,
-) -> None:
+) -> dict[str, str]:
+    """Extract the members of ``source`` into ``into``; target -> where it came from."""
+    optional = {f.name for f in spec.files if not f.required}
+    origin: dict[str, str] = {}
     try:
         with zipfile.ZipFile(archive) as zf:
-            names = set(zf.namelist())
+            infos = {i.filename: i for i in zf.infolist()}
             for member, target in source.members:
-                if member not in names:
+                info = infos.get(member)
+                if info is None:
                     if target in optional:
                         continue
-                    shown = ", ".join(sorted(names)[:10])
+                    shown = ", ".join(sorted(infos)[:10])
                     raise DownloadError(
-                        f"{source.url}: archive has no member {member!r} "
-                        f"(it holds {shown})"
+                        f"{url}: archive has no member {member!r} (it holds {shown})"
                     )
-                with zf.open(member) as src, open(into / target, "wb") as dst:
-                    while block := src.read(CHUNK):
-                        if cancel is not None and cancel.cancelled:
-                            raise CancelledError("extraction cancelled")
-                        dst.write(block)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError) as exc:
+                where = f"{url}, member {member}"
+                bound = member_bound(spec.file(target))
+                _extract_member(zf, info, into / target, bound, where, cancel)
+                origin[target] = where
+    except DownloadError:
+        _discard(archive, archive.with_name(archive.name + ".json"))
+        raise
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        EOFError,
+        zlib.error,
+        NotImplementedError,
+    ) as exc:
+        hint = _HTML_HINT if looks_like_html(archive) else ""
         _discard(archive, archive.with_name(archive.name + ".json"))
         raise DownloadError(
-            f"{source.url}: not a readable zip archive ({exc})"
+            f"{url}: not a readable zip archive ({exc}){hint}"
         ) from None
+    return origin
+
+
+def _check_staging(
+    staging: Path, spec: DatasetSpec, origin: Mapping[str, str]
+) -> dict[str, int]:
+    """:func:`check_folder`, with errors naming where each file was fetched."""
+    rows: dict[str, int] = {}
+    for dfile in spec.files:
+        path = staging / dfile.name
+        where = origin.get(dfile.name, dfile.name)
+        if not path.is_file():
+            if dfile.required:
+                raise DataFormatError(f"{where}: required file {dfile.name} is missing")
+            continue
+        try:
+            rows[dfile.name] = check_file(path, dfile)
+        except DataFormatError as exc:
+            loc = where + (f", line {exc.line}" if exc.line else "")
+            hint = _HTML_HINT if looks_like_html(path) else ""
+            raise DataFormatError(f"{loc}: {exc.reason}{hint}") from None
+    return rows
+
+
+def _prepare_root(root: Path) -> Path:
+    if root.exists() and not root.is_dir():
+        raise InvalidInputError(
+            f"datasets folder {str(root)!r} exists but is not a folder"
+        )
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DownloadError(
+            f"cannot create the datasets folder {str(root)!r}: {exc.strerror or exc}"
+        ) from None
+    return root
 
 
 def download_dataset(
@@ -383,6 +297,8 @@ def download_dataset(
     base_url_override: str | None = None,
     retries: int = 3,
     timeout: float = 30.0,
+    deadline: float | None = DEFAULT_DEADLINE,
+    min_rate: float = DEFAULT_MIN_RATE,
 ) -> DownloadResult:
     """Download, verify and install one dataset folder under ``dest_root``.
 
@@ -396,41 +312,63 @@ def download_dataset(
     progress, cancel
         Progress callback (stage, fraction) and cancel token.
     base_url_override
-        Fetch each file's last URL path segment from this base instead of the
-        publisher (a mirror, or a local test server).
+        Fetch each file's last URL path segment from this http(s) base instead
+        of the publisher (a mirror, or a local test server).
     retries, timeout
-        Reconnections allowed per file, and the socket timeout in seconds.
+        Failed attempts allowed per file, and the socket timeout in seconds
+        (also the window over which ``min_rate`` is averaged).
+    deadline
+        Seconds the whole call may take, retries included (default
+        :data:`DEFAULT_DEADLINE`, one hour); ``None`` for no deadline.
+    min_rate
+        Bytes/s a transfer must average over each ``timeout`` window (default
+        :data:`DEFAULT_MIN_RATE`); slower attempts count as failed. 0: no check.
+
+    Returns
+    -------
+    DownloadResult
+        What was installed; ``warnings`` lists unverified digests and loader
+        checks that could not run.
 
     Raises
     ------
     DownloadError
-        No direct download exists (the message says how to get it by hand), or
-        the transfer failed.
+        No direct download exists (the message says how to get it by hand), the
+        transfer failed, a size bound or the deadline was passed.
     DataFormatError
-        The downloaded files do not match the registry.
+        The downloaded files do not match the registry, or a loader refuses them.
+    InvalidInputError
+        ``dest_root`` is not a folder, the mirror is not an http(s) URL, or a
+        limit is out of range.
     CancelledError
         Cancelled; partial downloads are kept for a later resume.
     """
     spec = key if isinstance(key, DatasetSpec) else registry.get(key)
     if spec.download is None:
         raise DownloadError(f"{spec.title} has no direct download. {spec.manual}")
+    _check_limits(retries, timeout, deadline, min_rate)
+    sources = spec.download.sources
+    urls = [_effective_url(s.url, base_url_override) for s in sources]
     report = progress or no_progress
-    root = Path(dest_root)
-    root.mkdir(parents=True, exist_ok=True)
+    root = _prepare_root(Path(dest_root))
+    end = None if deadline is None else time.monotonic() + deadline
     work = root / WORK_DIR / spec.key
     final = root / spec.key
-    staging = Path(tempfile.mkdtemp(prefix=f".{spec.key}-", dir=root))
+    temp_root = Path(tempfile.mkdtemp(prefix=f".{spec.key}-", dir=root))
+    staging = temp_root / spec.key
+    staging.mkdir()
     fetched = 0
-    optional = {f.name for f in spec.files if not f.required}
-    sources = spec.download.sources
+    origin: dict[str, str] = {}
     try:
-        for i, source in enumerate(sources, 1):
-            url = _effective_url(source.url, base_url_override)
+        for i, (source, url) in enumerate(zip(sources, urls, strict=True), 1):
             name = urllib.parse.urlsplit(url).path.rsplit("/", 1)[-1] or "download"
             part = work / f"{i}-{name}.part"
             stage = f"downloading {spec.key}: {name} ({i}/{len(sources)})"
+            left = None if end is None else end - time.monotonic()
+            if left is not None and left <= 0:
+                raise _deadline_error(url, deadline)
             logger.info("fetching %s into %s", url, part)
-            fetched += fetch(
+            got = fetch(
                 url,
                 part,
                 progress=report,
@@ -438,27 +376,47 @@ def download_dataset(
                 stage=stage,
                 retries=retries,
                 timeout=timeout,
+                max_bytes=download_bound(spec, source),
+                deadline=left,
+                min_rate=min_rate,
             )
+            fetched += got.received
             if source.is_archive:
                 report(f"extracting {name}", -1.0)
-                _extract(part, source, staging, optional, cancel)
+                origin.update(_extract(part, source, got.url, spec, staging, cancel))
             else:
                 assert source.file is not None
                 shutil.copyfile(part, staging / source.file)
+                origin[source.file] = got.url
         report(f"checking {spec.key}", -1.0)
         try:
-            rows = check_folder(staging, spec)
+            rows = _check_staging(staging, spec, origin)
+            notes = validate_with_loaders(temp_root, spec.key, root)
         except DataFormatError as exc:
             shutil.rmtree(work, ignore_errors=True)  # wrong data: no point resuming
             raise DataFormatError(f"download of {spec.key!r} refused: {exc}") from None
+        unverified = tuple(
+            n for n in rows if digest_matches(staging / n, spec.file(n)) is False
+        )
+        warnings = [
+            f"{origin.get(n, n)}: sha256 matches neither the reference copy nor its "
+            "LF-normalised form; installed as unverified (the publisher may have "
+            "re-issued the file)"
+            for n in unverified
+        ] + notes
+        for line in warnings:
+            logger.warning("%s: %s", spec.key, line)
         _install(staging, final)
         shutil.rmtree(work, ignore_errors=True)
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(temp_root, ignore_errors=True)
+        _prune_empty(work)
         _prune_empty(root / WORK_DIR)
     logger.info("installed %s (%d bytes fetched)", final, fetched)
     report(f"installed {spec.key}", 1.0)
-    return DownloadResult(spec.key, final, rows, fetched)
+    return DownloadResult(
+        spec.key, final, rows, fetched, unverified=unverified, warnings=tuple(warnings)
+    )
 
 
 def _install(staging: Path, final: Path) -> None:

@@ -5,13 +5,27 @@ The app's column-mapping dialog shows :func:`preview`; :func:`import_items` and
 
 Formats
 -------
+* The kind is decided by the extension first: ``.csv``/``.tsv``/``.tab`` are
+  delimited text, ``.json`` a JSON list (or JSON lines when it starts with
+  ``{``), ``.jsonl``/``.ndjson`` JSON lines. Any other extension is sniffed from
+  the first character (``[`` JSON, ``{`` JSON lines, else delimited text).
 * Delimited text with a header row. The delimiter is sniffed among ``,``, ``;``
   and tab from the header line (``.tsv``/``.tab`` files default to tab) unless
-  given; standard double-quote quoting, fields may span lines.
+  given; standard double-quote quoting, fields may span lines, a field may
+  hold up to 16 Mi characters (:data:`~inkpick_desktop.data.csvio.FIELD_SIZE_LIMIT`).
+  A ``"`` inside an unquoted field (``Al"pha``) is refused: such a field must be
+  quoted with the inner quote doubled (``"Al""pha"``).
 * JSON: a list of objects, or JSON lines (one object per line). Lists inside a
   value become labels; ``null`` is an empty value; keys missing from an object
-  are empty values.
+  are empty values. Numbers become their text; a float with an integral value
+  up to 2**53 becomes the integer's text (``1.0`` -> ``"1"``, so ids ``1`` and
+  ``1.0`` are the same id). ``NaN`` and ``Infinity`` are refused.
 * Label columns hold several labels split on ``|``, else ``;``, else ``,``.
+* Numbers (values) are plain ASCII decimals (``4``, ``-2.5``, ``1e3``); ``1_0``
+  and non-ASCII digits are refused although Python's ``float`` accepts them, and
+  so is any value that is not finite as float32 (``3.5e38``, ``1e300``), the
+  dtype values are stored in. Timestamps are ASCII integers within int64, or
+  ISO 8601 dates. Years are 1-4 ASCII digits.
 
 Skip or refuse
 --------------
@@ -19,15 +33,21 @@ A user file is **refused** (:class:`DataFormatError` naming file, line and
 field) whenever its content or the chosen mapping looks wrong, so the dialog can
 point at the exact place: bytes that do not decode (with the byte offset), a NUL
 byte, broken quoting or JSON, a row with more or fewer fields than the header
-(a truncated row), a mapped column that is not in the file, an empty id or
-title, a duplicate id, a non-numeric, ``nan`` or infinite value, a bad year or
-timestamp, or no data row at all. Blank lines are ignored.
+(a truncated row), a stray quote, a mapped column that is not in the file, an
+empty id, title, user id or item id, a duplicate catalog id, a non-numeric,
+``nan``, infinite or float32-overflowing value, a bad year or timestamp, or no
+data row at all. Blank lines are ignored.
 
 Only one thing is **skipped**: an interaction whose item id is not in the
 catalog (histories often span items a catalog lacks). The skipped rows are
 counted in one :class:`~inkpick_desktop.data.model.LoadWarning` and logged;
 when *every* row is unknown the file is refused, since the mapping is then
 almost certainly wrong.
+
+Repeated ``(user, item)`` pairs in a history are **kept**, every one of them
+(a play log repeats items on purpose), and counted in one warning; the
+collaborative model then sums them or counts the pair once, depending on the
+domain's value transform (``engine.factor_inputs.interactions_to_matrix``).
 """
 
 from __future__ import annotations
@@ -45,6 +65,13 @@ from pathlib import Path
 
 import numpy as np
 
+from inkpick_desktop.data.csvio import (
+    NUMBER_PATTERN,
+    csv_error_text,
+    finite_as_float32,
+    float32_overflow_message,
+    text_array,
+)
 from inkpick_desktop.data.model import (
     LABEL_SEP,
     Catalog,
@@ -64,7 +91,19 @@ DELIMITERS = (",", ";", "\t")
 #: Bytes read for a preview; the cut falls on a line end.
 PREVIEW_BYTES = 4 << 20
 _LABEL_SPLIT = ("|", ";", ",")
-_YEAR = re.compile(r"^\d{1,4}$")
+_YEAR = re.compile(r"[0-9]{1,4}")
+_INTEGER = re.compile(r"-?[0-9]+")
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+#: Extensions that fix the file kind; anything else is sniffed.
+_KIND_BY_SUFFIX = {
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".tab": "csv",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+}
+#: Floats with an integral value up to this magnitude are written as integers.
+_EXACT_INT = 2**53
 
 Record = tuple[int | None, dict[str, str]]  # (line or None, column -> value)
 
@@ -129,12 +168,12 @@ def _decode(raw: bytes, path: Path, encoding: str) -> str:
 
 def _kind(path: Path, text: str) -> str:
     suffix = path.suffix.lower()
-    if suffix in (".jsonl", ".ndjson"):
-        return "jsonl"
+    if suffix in _KIND_BY_SUFFIX:
+        return _KIND_BY_SUFFIX[suffix]
     head = text.lstrip()[:1]
-    if suffix == ".json" or head in ("[", "{"):
-        return "json" if head == "[" else "jsonl" if head == "{" else "json"
-    return "csv"
+    if suffix == ".json":
+        return "jsonl" if head == "{" else "json"
+    return "json" if head == "[" else "jsonl" if head == "{" else "csv"
 
 
 def sniff_delimiter(text: str, path: Path | None = None) -> str:
@@ -151,6 +190,10 @@ def sniff_delimiter(text: str, path: Path | None = None) -> str:
     return best
 
 
+class _NonFiniteNumber(ValueError):
+    """A JSON NaN or Infinity (Python's json module accepts them)."""
+
+
 def _json_value(value: object) -> str:
     if value is None:
         return ""
@@ -158,7 +201,13 @@ def _json_value(value: object) -> str:
         return "true" if value else "false"
     if isinstance(value, str):
         return value
-    if isinstance(value, (int, float)):
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise _NonFiniteNumber(repr(value))
+        if value.is_integer() and abs(value) <= _EXACT_INT:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, int):
         return repr(value)
     if isinstance(value, list):
         return LABEL_SEP.join(_json_value(v) for v in value if v is not None)
@@ -185,6 +234,12 @@ def _json_records(text: str, path: Path, kind: str) -> tuple[list[str], list[Rec
         raise DataFormatError(
             f"invalid JSON: {exc.msg}", path=str(path), line=bad_line
         ) from None
+    except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+        raise DataFormatError(
+            f"invalid JSON: {exc}",
+            path=str(path),
+            line=n if kind == "jsonl" else None,
+        ) from None
     except RecursionError:
         raise DataFormatError("JSON nested too deeply", path=str(path)) from None
 
@@ -198,17 +253,69 @@ def _json_records(text: str, path: Path, kind: str) -> tuple[list[str], list[Rec
                 path=str(path),
                 line=obj_line,
             )
-        row = {str(k): _json_value(v) for k, v in obj.items()}
+        row: dict[str, str] = {}
+        for key, value in obj.items():
+            try:
+                row[str(key)] = _json_value(value)
+            except _NonFiniteNumber as exc:
+                where = "" if obj_line else f"record {i}: "
+                raise DataFormatError(
+                    f"{where}expected a finite number, got {exc}",
+                    path=str(path),
+                    line=obj_line,
+                    field=str(key),
+                ) from None
         columns.update(dict.fromkeys(row))
         records.append((obj_line, row))
     return list(columns), records
 
 
+def _stray_quote(raw: str, delimiter: str) -> int | None:
+    """Index of the first field of one raw CSV record that holds a ``"`` without
+    being quoted (the csv module keeps such a quote as a literal character)."""
+    field, at_start, quoted, i = 0, True, False, 0
+    while i < len(raw):
+        c = raw[i]
+        if quoted:
+            if c == '"' and raw[i + 1 : i + 2] == '"':
+                i += 1  # a doubled quote inside a quoted field
+            elif c == '"':
+                quoted = False
+        elif c == delimiter:
+            field, at_start = field + 1, True
+        elif c == '"' and at_start:
+            quoted, at_start = True, False
+        elif c == '"':
+            return field
+        else:
+            at_start = False
+        i += 1
+    return None
+
+
 def _csv_records(
     text: str, path: Path, delimiter: str
 ) -> tuple[list[str], Iterator[Record]]:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    # The reader is fed the physical lines so that a record holding a quote can
+    # be looked at as written (was the quote inside a quoted field or not?).
+    lines = io.StringIO(text, newline="").readlines()
+    reader = csv.reader(lines, delimiter=delimiter, strict=True)
     last = 0
+    header: list[str] = []
+
+    def check_quotes(start: int, record: list[str]) -> None:
+        if not any('"' in v for v in record):
+            return
+        j = _stray_quote("".join(lines[start - 1 : last]), delimiter)
+        if j is None:
+            return
+        raise DataFormatError(
+            f"stray '\"' in the unquoted value {record[j]!r}; a value holding "
+            'quotes must be enclosed in double quotes, inner ones doubled ("a""b")',
+            path=str(path),
+            line=start,
+            field=header[j] if j < len(header) else f"column {j + 1}",
+        )
 
     def rows() -> Iterator[tuple[int, list[str]]]:
         nonlocal last
@@ -216,17 +323,20 @@ def _csv_records(
             for record in reader:
                 start, last = last + 1, reader.line_num
                 if record and record != [""]:
+                    check_quotes(start, record)
                     yield start, record
         except csv.Error as exc:
             raise DataFormatError(
-                f"malformed CSV ({exc})", path=str(path), line=last + 1
+                csv_error_text(exc),
+                path=str(path),
+                line=last + 1,
             ) from None
 
     it = rows()
     first = next(it, None)
     if first is None:
         raise DataFormatError("is empty, expected a header row", path=str(path))
-    header = [h.strip() for h in first[1]]
+    header += [h.strip() for h in first[1]]
     for i, name in enumerate(header):
         if not name:
             raise DataFormatError(
@@ -295,12 +405,22 @@ def _split_labels(value: str) -> str:
 
 
 def _number(path: Path, line: int | None, field: str, raw: str) -> float:
-    try:
-        value = float(raw)
-    except ValueError:
-        raise DataFormatError(
-            f"expected a number, got {raw!r}", path=str(path), line=line, field=field
-        ) from None
+    text = raw.strip()
+    if NUMBER_PATTERN.fullmatch(text):
+        value = float(text)
+    else:
+        try:
+            value = float(text)  # only to tell nan/inf apart from non-numbers
+        except ValueError:
+            value = 0.0
+        if math.isfinite(value):
+            raise DataFormatError(
+                f"expected a number, got {raw!r} (plain ASCII decimals such as 4, "
+                "-3.5 or 1e3)",
+                path=str(path),
+                line=line,
+                field=field,
+            )
     if not math.isfinite(value):
         raise DataFormatError(
             f"expected a finite number, got {raw!r}",
@@ -308,25 +428,38 @@ def _number(path: Path, line: int | None, field: str, raw: str) -> float:
             line=line,
             field=field,
         )
+    if not finite_as_float32(value):
+        raise DataFormatError(
+            float32_overflow_message(text), path=str(path), line=line, field=field
+        )
     return value
 
 
 def _timestamp(path: Path, line: int | None, field: str, raw: str) -> int:
     text = raw.strip()
-    if re.fullmatch(r"-?\d+", text):
+    if _INTEGER.fullmatch(text):
+        digits = text.lstrip("-").lstrip("0")
+        if len(digits) > 19 or not _INT64_MIN <= int(text) <= _INT64_MAX:
+            raise DataFormatError(
+                f"timestamp {text} is out of the 64-bit range (Unix seconds, at "
+                f"most {_INT64_MAX})",
+                path=str(path),
+                line=line,
+                field=field,
+            )
         return int(text)
     try:
         when = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=timezone.utc)
+        return int(when.timestamp())
+    except (ValueError, OverflowError, OSError):
         raise DataFormatError(
             f"expected Unix seconds or an ISO 8601 date, got {raw!r}",
             path=str(path),
             line=line,
             field=field,
         ) from None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return int(when.timestamp())
 
 
 # ---------------------------------------------------------------------- public
@@ -431,7 +564,7 @@ def import_items(
         year = 0
         if year_column:
             raw = row.get(year_column, "").strip()
-            if raw and not _YEAR.match(raw):
+            if raw and not _YEAR.fullmatch(raw):
                 raise DataFormatError(
                     f"{where}expected a whole year such as 1972, got {raw!r}",
                     path=str(path),
@@ -451,10 +584,13 @@ def import_items(
 
     catalog = Catalog(
         domain=domain,
-        ids=np.array(ids, dtype=np.str_),
-        titles=np.array(titles, dtype=np.str_),
+        # Object arrays of str, as the loaders build: a 'U' array would pad every
+        # value to the longest one (one 120,000-character description in 5,000
+        # rows would take 2.4 GB).
+        ids=text_array(ids),
+        titles=text_array(titles),
         years=np.array(years, dtype=np.int32),
-        fields={c: np.array(v, dtype=np.str_) for c, v in fields.items()},
+        fields={c: text_array(v) for c, v in fields.items()},
         label_fields=label_columns,
     )
     logger.info("imported %d items from %s", catalog.n_items, path)
@@ -511,6 +647,9 @@ def import_interactions(
     skipped = 0
     first_skip: int | None = None
     total = 0
+    first_pair: dict[tuple[int, int], str] = {}  # (user, item) -> "line 2"
+    n_repeats = 0
+    first_repeat: LoadWarning | None = None
     for n, (line, row) in enumerate(records, 1):
         total += 1
         where = "" if line else f"record {n}: "
@@ -520,6 +659,10 @@ def import_interactions(
                 f"{where}empty user id", path=str(path), line=line, field=user_column
             )
         item_id = row.get(item_column, "").strip()
+        if not item_id:
+            raise DataFormatError(
+                f"{where}empty item id", path=str(path), line=line, field=item_column
+            )
         value = 1.0
         if value_column:
             value = _number(path, line, value_column, row.get(value_column, ""))
@@ -535,7 +678,19 @@ def import_interactions(
             if len(unknown) < 5:
                 unknown[item_id] = None
             continue
-        users.append(user_index.setdefault(user, len(user_index)))
+        u = user_index.setdefault(user, len(user_index))
+        here = f"line {line}" if line else f"record {n}"
+        first = first_pair.setdefault((u, item), here)
+        if first != here:
+            n_repeats += 1
+            if first_repeat is None:
+                first_repeat = LoadWarning(
+                    str(path),
+                    line,
+                    item_column,
+                    f"user {user!r} and item {item_id!r} (first on {first})",
+                )
+        users.append(u)
         items.append(item)
         values.append(value)
         stamps.append(stamp)
@@ -549,20 +704,35 @@ def import_interactions(
             path=str(path),
             field=item_column,
         )
+    found: list[LoadWarning] = []
     if skipped:
-        warning = LoadWarning(
-            str(path),
-            first_skip,
-            item_column,
-            f"skipped {skipped} of {total} rows whose item is not in the catalog "
-            f"(e.g. {examples})",
+        found.append(
+            LoadWarning(
+                str(path),
+                first_skip,
+                item_column,
+                f"skipped {skipped} of {total} rows whose item is not in the catalog "
+                f"(e.g. {examples})",
+            )
         )
+    if first_repeat is not None:
+        found.append(
+            LoadWarning(
+                first_repeat.path,
+                first_repeat.line,
+                first_repeat.field,
+                f"{n_repeats} rows repeat the (user, item) pair of an earlier row, "
+                f"e.g. {first_repeat.message}; all kept (the collaborative model "
+                "sums them or counts the pair once)",
+            )
+        )
+    for warning in found:
         logger.warning("%s", warning)
-        if warnings_out is not None:
-            warnings_out.append(warning)
+    if warnings_out is not None:
+        warnings_out.extend(found)
 
     return Interactions(
-        user_ids=np.array(list(user_index), dtype=np.str_),
+        user_ids=text_array(user_index),
         users=np.array(users, dtype=np.int32),
         items=np.array(items, dtype=np.int32),
         values=np.array(values, dtype=np.float32),

@@ -2,9 +2,15 @@
 
 * content: the top terms the target shares with the query item or the picks
   (``"shares: genre Crime, tag mafia, title godfather"``), from
-  ``TfidfIndex.shared_terms``;
-* collaborative, item query: ``"people who liked X also liked this (12 in common,
-  similarity 0.83)"`` - users who liked both and the factor cosine;
+  ``TfidfIndex.shared_terms``; one- or two-letter title words ("title re" from
+  "We're") are left out when the items share any better term;
+* collaborative, item query, when some users liked both items: ``"people who
+  liked X also liked this (12 in common, similarity 0.83)"`` - those users and
+  the factor cosine;
+* collaborative, item query, when nobody liked both (or the counts are not
+  known): ``"similar rating patterns to X (factor similarity 0.21)"`` - only
+  the factors link the two ("listening" for play counts, "interaction" for
+  other kinds of data), so no claim about people is made;
 * collaborative, profile or user query: the picks that contributed most to the
   target's score (``"liked together with: Goodfellas (1990), Scarface (1983)"``),
   from ``FactorModel.contributions``;
@@ -36,6 +42,12 @@ IntArray = npt.NDArray[np.int32]
 N_TERMS = 3
 #: Picks named in a collaborative explanation.
 N_PICKS = 2
+#: Shared terms looked at, so that short title words can give way to better ones.
+N_TERMS_SCANNED = 3 * N_TERMS
+#: Title words this short are stop-word-like ("re", "s", "la") in explanations.
+SHORT_WORD = 2
+#: What the factors were trained on, by ``Interactions.value_kind``.
+PATTERN_NOUNS = {"rating": "rating", "playcount": "listening"}
 
 
 class CoOccurrence:
@@ -53,6 +65,7 @@ class CoOccurrence:
     """
 
     def __init__(self, interactions: Interactions) -> None:
+        self.value_kind = str(interactions.value_kind)
         users = interactions.users.astype(np.int64)
         items = interactions.items.astype(np.int64)
         liked = np.ones(len(users), bool)
@@ -91,14 +104,27 @@ def combine(parts: Sequence[str]) -> str:
 
 
 def content_part(content: Any, sources: Sequence[int], target: int) -> str:
-    """``"shares: ..."`` from the content index, or ``""`` when nothing is shared."""
+    """``"shares: ..."`` from the content index, or ``""`` when nothing is shared.
+
+    Up to :data:`N_TERMS` terms, best first; short title words (see
+    :func:`is_short_title_word`) are shown only when nothing better is shared.
+    """
     if not sources:
         return ""
     source: int | Sequence[int] = (
         int(sources[0]) if len(sources) == 1 else list(sources)
     )
-    terms = content.shared_terms(source, int(target), n=N_TERMS)
-    return "shares: " + ", ".join(terms) if terms else ""
+    found = content.shared_terms(source, int(target), n=N_TERMS_SCANNED)
+    terms = [str(t) for t in found]
+    better = [t for t in terms if not is_short_title_word(t)]
+    shown = (better or terms)[:N_TERMS]
+    return "shares: " + ", ".join(shown) if shown else ""
+
+
+def is_short_title_word(label: str) -> bool:
+    """True for a readable title term of one or two letters (``"title re"``)."""
+    field, _, token = label.partition(" ")
+    return field == "title" and token.isalpha() and len(token) <= SHORT_WORD
 
 
 def neighbour_part(
@@ -108,15 +134,23 @@ def neighbour_part(
     similarity: float,
     cooccurrence: CoOccurrence | None,
 ) -> str:
-    """``"people who liked X also liked this (...)"`` for an item query."""
-    details = []
-    if cooccurrence is not None:
-        details.append(f"{cooccurrence.common(source, target)} in common")
-    details.append(f"similarity {similarity:.2f}")
-    return (
-        f"people who liked {catalog.titles[source]} also liked this "
-        f"({', '.join(details)})"
-    )
+    """The collaborative part of an item query's explanation.
+
+    ``"people who liked X also liked this (n in common, similarity s)"`` when
+    ``n > 0`` users liked both; otherwise (nobody did, or ``cooccurrence`` is
+    ``None`` and it is not known) ``"similar rating patterns to X (factor
+    similarity s)"``, with the noun of :data:`PATTERN_NOUNS`.
+    """
+    title = catalog.titles[source]
+    common = 0 if cooccurrence is None else cooccurrence.common(source, target)
+    if common > 0:
+        return (
+            f"people who liked {title} also liked this "
+            f"({common} in common, similarity {similarity:.2f})"
+        )
+    kind = "" if cooccurrence is None else cooccurrence.value_kind
+    noun = PATTERN_NOUNS.get(kind, "interaction")
+    return f"similar {noun} patterns to {title} (factor similarity {similarity:.2f})"
 
 
 def picks_part(

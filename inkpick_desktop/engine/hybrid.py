@@ -1,8 +1,8 @@
 """Hybrid blending: candidate sets, the rescaling rule, the blend and auto-α.
 
 The two components speak different units (a TF-IDF cosine in [0, 1], a latent
-factor dot product of any sign), so both are mapped to [0, 1] over the same
-candidate set before they are mixed.
+factor cosine or dot product of any sign), so both are mapped to [0, 1] over the
+same candidate set before they are mixed.
 
 Candidate set
     The union of each available component's top ``C`` items, where
@@ -11,15 +11,30 @@ Candidate set
     picks, a user's seen items). The collaborative top-``C`` only counts items that
     have interaction data. The result is sorted by internal index.
 
-Rescaling rule (:func:`rescale`)
-    Over the candidates: NaN and negative values become 0, then min-max
-    ``(x - min) / (max - min)``. A component that is constant over the
-    candidates (including an all-zero one, e.g. an item with no content terms)
-    maps to 0 everywhere. The result is float32 in [0, 1] and never NaN.
+Rescaling rule (:func:`rescale`): max-scaling
+    Over the candidates: NaN, infinite and negative values become 0 (a negative
+    similarity is no evidence for an item), then every value is divided by the
+    largest one when that maximum is positive (above ``1e-12``); otherwise the
+    component is 0 everywhere. So the best candidate shows 1.0 (all of them when
+    they tie at the top), a raw 0 stays 0 ("no evidence"), and ratios between
+    candidates are kept. Unlike min-max, the rule never stretches float noise:
+    raw similarities 0.99943 .. 0.99981 stay 0.9996 .. 1.0 instead of spreading
+    over 0 .. 1, and a tied set of perfect matches all show 1.0 instead of 0.
+    For the collaborative item-item cosine this is also the honest reading:
+    when every candidate is near 1 the factors do not tell them apart, and the
+    rescaled values stay near 1 rather than pretending they do. The result is
+    float32 in [0, 1] and never NaN.
 
 Blend (:func:`blend`)
     ``alpha * content + (1 - alpha) * collaborative`` where an item has
-    collaborative data; its content score alone where it has none.
+    collaborative data; ``alpha * content`` (its content share only) where it
+    has none; the content score itself when no candidate has collaborative data.
+
+Evidence (:func:`mode_relevance`)
+    A candidate with no evidence in the query's mode (content 0 and, where it
+    has collaborative data, collaborative 0) is not ranked at all: result lists
+    are never padded with 0-score rows that nothing supports, so a query may
+    return fewer than ``k`` rows.
 
 Auto-α (:class:`AlphaSchedule`)
     ``alpha(n) = alpha_min + (alpha_max - alpha_min) * exp(-max(n - 1, 0) / tau)``
@@ -163,24 +178,77 @@ def select_candidates(
     return np.unique(np.concatenate(parts)).astype(np.int32)
 
 
+#: A candidate set's maximum at or below this is "no evidence": all 0.
+RESCALE_FLOOR = 1e-12
+
+
 def rescale(values: npt.ArrayLike) -> FloatArray:
-    """Map scores over a candidate set to [0, 1] by the module's rescaling rule.
+    """Map scores over a candidate set to [0, 1] by max-scaling.
+
+    NaN, infinite and negative values become 0; the rest are divided by the
+    maximum when it exceeds :data:`RESCALE_FLOOR` (else everything is 0). See
+    the module docstring for why the rule is not min-max.
+
+    Parameters
+    ----------
+    values
+        Raw component scores over the candidates, shape ``(m,)``.
+
+    Returns
+    -------
+    numpy.ndarray
+        float32, shape ``(m,)``, in [0, 1], never NaN.
 
     Examples
     --------
-    >>> [round(float(x), 3) for x in rescale([0.2, -1.0, 0.6, 1.0])]
-    [0.2, 0.0, 0.6, 1.0]
+    >>> [round(float(x), 3) for x in rescale([0.2, -1.0, 0.5, 0.8])]
+    [0.25, 0.0, 0.625, 1.0]
     >>> rescale([0.5, 0.5]).tolist()
+    [1.0, 1.0]
+    >>> rescale([0.0, -0.3]).tolist()
     [0.0, 0.0]
     """
-    x = np.nan_to_num(np.asarray(values, dtype=np.float64), nan=0.0, posinf=0.0)
-    x = np.clip(x, 0.0, None)
+    x = np.asarray(values, dtype=np.float64)
+    x = np.where(np.isfinite(x) & (x > 0.0), x, 0.0)
     if x.size == 0:
         return np.zeros(0, np.float32)
-    lo, hi = float(x.min()), float(x.max())
-    if not hi - lo > 1e-12:
+    hi = float(x.max())
+    if not hi > RESCALE_FLOOR:
         return np.zeros(x.shape, np.float32)
-    return ((x - lo) / (hi - lo)).astype(np.float32)
+    # x / hi <= 1 exactly in float64 (the maximum divides to 1.0), so no clip.
+    return (x / hi).astype(np.float32)
+
+
+def rescale_rows(values: npt.ArrayLike, mask: npt.ArrayLike) -> FloatArray:
+    """:func:`rescale` of each row's masked cells, 0 in the other cells.
+
+    The block form used by offline evaluation, so that it ranks exactly as the
+    facade does: row ``r`` equals ``rescale(values[r, mask[r]])`` scattered back.
+
+    Parameters
+    ----------
+    values
+        Raw scores, shape ``(rows, width)``.
+    mask
+        bool, same shape: the cells that belong to each row's candidate set.
+
+    Returns
+    -------
+    numpy.ndarray
+        float32, shape ``(rows, width)``.
+    """
+    x = np.asarray(values, dtype=np.float64)
+    m = np.asarray(mask, dtype=bool)
+    if x.shape != m.shape or x.ndim != 2:
+        raise InvalidInputError(
+            f"rescale_rows needs aligned 2-d arrays, got shapes {x.shape}, {m.shape}"
+        )
+    x = np.where(m & np.isfinite(x) & (x > 0.0), x, 0.0)
+    hi = x.max(axis=1, initial=0.0)
+    good = hi > RESCALE_FLOOR
+    out = x / np.where(good, hi, 1.0)[:, None]
+    out[~good] = 0.0
+    return out.astype(np.float32)
 
 
 def blend(
@@ -191,12 +259,15 @@ def blend(
 ) -> FloatArray:
     """Mix rescaled components: ``alpha * content + (1 - alpha) * collaborative``.
 
-    An item whose ``has_collaborative`` is False falls back to content: its
-    collaborative part counts as 0, so it scores ``alpha * content``. It is
-    ranked by its content alone but never lifted above items that both
-    components support; without that, the tens of thousands of never-rated
-    catalog items (78k of MovieLens's 87k) would fill every hybrid list at low
-    alpha. When no candidate has collaborative data at all (a query item nobody
+    An item whose ``has_collaborative`` is False keeps only its content share:
+    its collaborative part counts as 0, so it scores ``alpha * content``. That
+    does not keep it below items both components support: at ``alpha = 0.65``
+    an item without data and content 1.0 scores 0.65, above an item with
+    content 0.4 and collaborative 0.99 (0.65 * 0.4 + 0.35 * 0.99 = 0.61). What
+    the rule does guarantee is that such an item never gets the collaborative
+    share for free; without that, the tens of thousands of never-rated catalog
+    items (78k of MovieLens's 87k) would fill every hybrid list at low alpha.
+    When no candidate has collaborative data at all (a query item nobody
     rated, a domain without interactions) the blend is the content score itself.
 
     Parameters
@@ -359,9 +430,13 @@ def mode_relevance(
 ) -> tuple[BoolArray, FloatArray]:
     """Which candidates a mode may rank, and their relevance.
 
-    ``"content"``: every candidate, by content. ``"collaborative"``: only
-    candidates with collaborative data, by collaborative. ``"hybrid"``: every
-    candidate, by :func:`blend` at ``alpha``.
+    ``"content"``: candidates with content > 0, by content.
+    ``"collaborative"``: candidates with collaborative data and collaborative
+    > 0, by collaborative. ``"hybrid"``: candidates with content > 0 or (with
+    data and) collaborative > 0, by :func:`blend` at ``alpha``; an item with
+    content evidence only may score 0 there (at ``alpha = 0``) and is still
+    ranked, after every positive score. Candidates with no evidence in the mode
+    are left out, so lists are never padded with unsupported 0-score rows.
 
     Returns
     -------
@@ -369,15 +444,17 @@ def mode_relevance(
     relevance : numpy.ndarray of float32, shape ``(m,)``
     """
     mode = str(getattr(mode, "value", mode))
+    c = np.asarray(content, np.float32)
+    f = np.asarray(collaborative, np.float32)
+    has = np.asarray(has_collaborative, bool)
+    c_evidence = c > 0
+    f_evidence = has & (f > 0)
     if mode == "content":
-        return np.ones(len(content), bool), np.asarray(content, np.float32)
+        return c_evidence, c
     if mode == "collaborative":
-        return np.asarray(has_collaborative, bool), np.asarray(
-            collaborative, np.float32
-        )
+        return f_evidence, f
     if mode == "hybrid":
-        scores = blend(content, collaborative, has_collaborative, alpha)
-        return np.ones(len(content), bool), scores
+        return c_evidence | f_evidence, blend(c, f, has, alpha)
     raise InvalidInputError(
         f"mode must be content, collaborative or hybrid, got {mode!r}"
     )

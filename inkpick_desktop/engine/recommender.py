@@ -13,6 +13,11 @@ The rescaled components over the candidate set are kept in
 ``Recommendation.components``; :meth:`Recommender.reblend` re-runs only
 ``blend``, ``diversity`` and ``explain`` on them.
 
+``k`` is capped at the catalog size: a larger ``k`` returns every rankable
+item. Lists hold only items with some evidence in the query's mode (see
+:func:`.hybrid.mode_relevance`), so a query may return fewer than ``k`` rows;
+a note then says how many items had evidence.
+
 Thread safety: the facade is read-only after construction, so a worker thread
 may query while the GUI thread reads attributes or queries too. The only state
 written later is the explanation cache inside a Recommendation's components
@@ -270,8 +275,10 @@ class Recommender:
         """Items like one item (history size 1 for auto α).
 
         ``alpha=None`` (or ``"auto"``) uses the auto-α schedule; ``diversity``,
-        ``k`` and ``exclude_seen`` default to the config. The item itself is
-        never recommended.
+        ``k`` and ``exclude_seen`` default to the config; ``k`` above the
+        catalog size is capped to it (every rankable item is returned). Items
+        without evidence are never listed, so fewer than ``k`` rows may come
+        back. The item itself is never recommended.
         """
         started = time.perf_counter()
         opts = self._options(mode, alpha, diversity, k, exclude_seen)
@@ -384,7 +391,7 @@ class Recommender:
         if comp is None or "request" not in comp.extras:
             raise InvalidInputError("this recommendation carries no component scores")
         new_mode = rec.mode if mode is None else check_mode(mode)
-        new_k = rec.k if k is None else check_int("k", k)
+        new_k = rec.k if k is None else self._cap_k(check_int("k", k))
         lam = rec.diversity if diversity is None else check_unit("diversity", diversity)
         if alpha is None and new_mode == Mode.HYBRID:
             alpha = (
@@ -416,6 +423,10 @@ class Recommender:
 
     # -- internals: components ------------------------------------------------------
 
+    def _cap_k(self, k: int) -> int:
+        """``k`` capped at the catalog size: more rows than items cannot exist."""
+        return max(1, min(k, self.catalog.n_items))
+
     def _candidates_for(self, k: int) -> int:
         return candidate_size(k, self.config.candidate_min, self.config.candidate_per_k)
 
@@ -440,7 +451,7 @@ class Recommender:
         """Validate the query options and fill the config defaults."""
         cfg = self.config
         mode = check_mode(mode)
-        k = cfg.k if k is None else check_int("k", k)
+        k = self._cap_k(cfg.k if k is None else check_int("k", k))
         lam = cfg.diversity if diversity is None else check_unit("diversity", diversity)
         if alpha is not None and alpha != "auto":
             alpha = check_unit("alpha", alpha)
@@ -577,6 +588,8 @@ class Recommender:
             rows = self._parts.ranked_rows(
                 comp, mode, used_alpha, lam, k, pool, timings, t
             )
+            if len(rows) < k:
+                notes.append(_few_rows_note(len(rows), mode))
         timings["total"] = (time.perf_counter() - started) * 1000.0
         return Recommendation(
             domain=self.domain,
@@ -590,6 +603,19 @@ class Recommender:
             notes=self.notes + tuple(notes),
             components=comp,
         )
+
+
+def _few_rows_note(n: int, mode: Mode) -> str:
+    """Why a list is shorter than ``k``: only ``n`` items had any evidence."""
+    what = {
+        Mode.CONTENT: "content",
+        Mode.COLLABORATIVE: "collaborative",
+        Mode.HYBRID: "content or collaborative",
+    }[mode]
+    if n == 0:
+        return f"no item has {what} evidence for this query"
+    items = "1 item has" if n == 1 else f"{n} items have"
+    return f"only {items} {what} evidence for this query"
 
 
 def _check_text(what: str, text: object) -> str:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from inkpick_desktop.data.csvio import (
+    FIELD_SIZE_LIMIT,
     MAX_LISTED_WARNINGS,
     TextFormat,
     join_labels,
@@ -247,3 +250,96 @@ def test_repair_mojibake_only_fixes_double_encoding():
 def test_text_array_is_object_of_str():
     arr = text_array(["a", "bb"])
     assert arr.dtype == np.dtype(object) and arr.tolist() == ["a", "bb"]
+
+
+# --- float32 range, BOM, canonical ids, long fields -------------------------
+
+
+@pytest.mark.parametrize(
+    "big", ["1e39", "3.5e38", "-1e39", "340282357000000000000000000000000000000"]
+)
+def test_floats_float32_overflow_skipped(tmp_path, big):
+    path = _write(tmp_path, "id,title,score\n" + _good_rows(40) + f"41,t,{big}\n")
+    table = read_table(path)
+    scores = table.floats("score", lo=-1e40)
+    keep = table.finish()
+    assert len(keep) == 40
+    assert np.isfinite(scores[keep].astype(np.float32)).all()
+    (w,) = table.warnings
+    assert (w.path, w.line, w.field) == (str(path), 42, "score")
+    assert w.message == (
+        f"number {big} is too large: values are stored as float32, at most "
+        "3.402823e+38 in magnitude; row skipped"
+    )
+
+
+def test_floats_largest_float32_accepted(tmp_path):
+    # 3.4028235e38 is above float32's max in float64 but rounds to it, finite.
+    table = read_table(_write(tmp_path, "v\n3.4e38\n3.4028235e38\n"))
+    values = table.floats("v")
+    assert len(table.finish()) == 2
+    assert values.astype(np.float32).tolist() == [
+        float(np.float32(3.4e38)),
+        float(np.finfo(np.float32).max),
+    ]
+
+
+@settings(
+    deadline=None,
+    max_examples=200,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(value=st.floats(allow_nan=True, allow_infinity=True))
+def test_floats_kept_values_always_finite_as_float32(tmp_path, value):
+    path = _write(tmp_path, "v\n" + "1\n" * 40 + f"{value!r}\n")
+    table = read_table(path, TextFormat(max_bad_fraction=1.0))
+    values = table.floats("v")
+    keep = table.finish()
+    with np.errstate(over="ignore"):
+        cast = np.float32(value)
+    assert (len(keep) == 41) == bool(np.isfinite(cast))
+    assert np.isfinite(values[keep].astype(np.float32)).all()
+
+
+@pytest.mark.parametrize(
+    "fmt",
+    [
+        TextFormat(),
+        TextFormat(delimiter="\t", quoting=False),
+        TextFormat(delimiter="::", quoting=False, header=False, names=("id", "x")),
+    ],
+)
+def test_read_table_utf8_bom_dropped(tmp_path, fmt):
+    delim = fmt.delimiter
+    head = f"id{delim}x\n" if fmt.header else ""
+    path = _write(tmp_path, b"\xef\xbb\xbf" + f"{head}7{delim}a\n".encode())
+    table = read_table(path, fmt, required=("id",))
+    assert table.columns == ("id", "x")
+    assert table.ints("id").tolist() == [7]
+    assert table.warnings == []
+
+
+def test_ints_canonical_refuses_leading_zeros(tmp_path):
+    body = "".join(f"{i}\n" for i in range(1, 41)) + "007\n0\n-0\n"
+    table = read_table(_write(tmp_path, "a\n" + body), TextFormat(max_bad_fraction=1))
+    ids = table.ints("a", canonical=True)
+    keep = table.finish()
+    assert ids[keep].tolist() == [*range(1, 41), 0]
+    assert [(w.line, w.message) for w in table.warnings] == [
+        (42, "expected an integer without leading zeros, got '007'; row skipped"),
+        (44, "expected an integer without leading zeros, got '-0'; row skipped"),
+    ]
+
+
+def test_read_table_long_quoted_field_accepted(tmp_path):
+    long = "word " * 40_000  # 200,000 characters, above csv's 131,072 default
+    table = read_table(_write(tmp_path, f'id,text\n1,"{long}"\n2,b\n'))
+    assert table.column("text") == [long, "b"]
+
+
+def test_read_table_field_past_limit_refused_clearly(tmp_path):
+    path = _write(tmp_path, 'id,text\n1,a\n2,"' + "x" * (FIELD_SIZE_LIMIT + 1) + '"\n')
+    with pytest.raises(DataFormatError) as err:
+        read_table(path)
+    assert err.value.line == 3
+    assert f"a field is longer than {FIELD_SIZE_LIMIT:,} characters" in str(err.value)

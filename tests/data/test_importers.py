@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from inkpick_desktop.data.csvio import FIELD_SIZE_LIMIT
 from inkpick_desktop.data.importers import (
     import_interactions,
     import_items,
@@ -374,3 +375,201 @@ def test_import_structured_noise_only_inkpick_errors(tmp_path, text):
     except InkpickError:
         return
     assert ds.catalog.n_items >= 1
+
+
+# ------------------------------------------------- tester's findings (A2 fixes)
+
+
+def test_import_items_long_description_not_padded(tmp_path):
+    long = "x" * 120_000
+    rows = "".join(f"{i},T{i},short\n" for i in range(50))
+    path = _write(tmp_path, "long.csv", f"id,title,blurb\n{rows}99,Long,{long}\n")
+    cat = _items(path).catalog
+    for arr in (cat.ids, cat.titles, cat.fields["blurb"]):
+        assert arr.dtype == np.dtype(object)
+        assert arr.itemsize == np.dtype(object).itemsize  # a pointer, not 480 KB
+    assert cat.fields["blurb"][-1] == long and cat.fields["blurb"][0] == "short"
+    assert all(type(v) is str for v in cat.fields["blurb"].tolist())
+
+
+def test_import_interactions_user_ids_are_object_array(tmp_path):
+    cat = _catalog(tmp_path)
+    path = _write(tmp_path, "h.csv", "u,i\n" + "u" * 5000 + ",858\nb,1\n")
+    inter = import_interactions(path, cat, user_column="u", item_column="i")
+    assert inter.user_ids.dtype == np.dtype(object)
+    assert inter.user_ids.tolist() == ["u" * 5000, "b"]
+
+
+def _history(tmp_path, row, **kw):
+    cat = _catalog(tmp_path)
+    path = _write(tmp_path, "h.csv", f"u,i,v,t\n{row}\n")
+    return import_interactions(
+        path,
+        cat,
+        user_column="u",
+        item_column="i",
+        value_column="v",
+        timestamp_column="t",
+        **kw,
+    )
+
+
+@pytest.mark.parametrize(
+    ("row", "match"),
+    [
+        (
+            "a,858,3.5e38,1",
+            r"line 2, field 'v': number 3.5e38 is too large: values are stored as "
+            r"float32",
+        ),
+        ("a,858,1e300,1", r"line 2, field 'v': number 1e300 is too large"),
+        ("a,858,-1e39,1", r"line 2, field 'v': number -1e39 is too large"),
+        ("a,858,1_0,1", r"line 2, field 'v': expected a number, got '1_0'"),
+        ("a,858,\u0661\u0662,1", r"line 2, field 'v': expected a number, got '١٢'"),
+        ("a,858,0x10,1", r"line 2, field 'v': expected a number, got '0x10'"),
+        (
+            "a,858,3,99999999999999999999",
+            r"line 2, field 't': timestamp 99999999999999999999 is out of the "
+            r"64-bit range",
+        ),
+        ("a,858,3,-9223372036854775809", r"field 't': timestamp .* 64-bit range"),
+        ("a,858,3,\u0661\u0662\u0663", r"field 't': expected Unix seconds or an ISO"),
+        ("a,858,3,1_000", r"field 't': expected Unix seconds or an ISO"),
+        ("a,,3,1", r"line 2, field 'i': empty item id"),
+        ('Al"pha,858,3,1', r"line 2, field 'u': stray '\"' in the unquoted value"),
+        ('a,858, "3",1', r"line 2, field 'v': stray '\"'"),
+    ],
+)
+def test_import_interactions_strict_values_refused(tmp_path, row, match):
+    with pytest.raises(DataFormatError, match=match):
+        _history(tmp_path, row)
+
+
+def test_import_interactions_float32_and_int64_limits_accepted(tmp_path):
+    inter = _history(tmp_path, "a,858,3.4e38,9223372036854775807")
+    assert inter.values.tolist() == [float(np.float32(3.4e38))]
+    assert np.isfinite(inter.values).all()
+    assert inter.timestamps is not None
+    assert inter.timestamps.tolist() == [2**63 - 1]
+
+
+def test_import_interactions_quoted_quotes_accepted(tmp_path):
+    cat = _catalog(tmp_path)
+    path = _write(tmp_path, "h.csv", 'u,i\n"Al""pha",858\n"multi\nline ""x""",1\n')
+    inter = import_interactions(path, cat, user_column="u", item_column="i")
+    assert inter.user_ids.tolist() == ['Al"pha', 'multi\nline "x"']
+
+
+def test_import_interactions_repeated_pairs_kept_and_counted(tmp_path):
+    cat = _catalog(tmp_path)
+    path = _write(tmp_path, "h.csv", "u,i\na,858\nb,858\na,858\na,1\na,858\nb,999\n")
+    warnings: list[LoadWarning] = []
+    inter = import_interactions(
+        path, cat, user_column="u", item_column="i", warnings_out=warnings
+    )
+    assert inter.users.tolist() == [0, 1, 0, 0, 0]
+    assert inter.items.tolist() == [0, 0, 0, 1, 0]
+    assert [(w.line, w.field) for w in warnings] == [(7, "i"), (4, "i")]
+    assert warnings[1].message == (
+        "2 rows repeat the (user, item) pair of an earlier row, e.g. user 'a' and "
+        "item '858' (first on line 2); all kept (the collaborative model sums "
+        "them or counts the pair once)"
+    )
+
+
+def test_import_interactions_json_repeated_pair_names_record(tmp_path):
+    cat = _catalog(tmp_path)
+    path = _write(tmp_path, "h.json", '[{"u": "a", "i": 1}, {"u": "a", "i": 1.0}]')
+    warnings: list[LoadWarning] = []
+    inter = import_interactions(
+        path, cat, user_column="u", item_column="i", warnings_out=warnings
+    )
+    assert inter.items.tolist() == [1, 1]
+    (w,) = warnings
+    assert "user 'a' and item '1' (first on record 1)" in w.message
+
+
+def test_import_items_year_non_ascii_digits_refused(tmp_path):
+    path = _write(tmp_path, "y.csv", "id,title,year\n1,A,\u0661\u0669\u0667\u0662\n")
+    with pytest.raises(
+        DataFormatError, match=r"line 2, field 'year': expected a whole year"
+    ):
+        import_items(
+            path,
+            id_column="id",
+            title_column="title",
+            text_columns=(),
+            year_column="year",
+        )
+
+
+def test_import_items_json_integral_float_ids_normalised(tmp_path):
+    objs = (
+        '[{"id": 1.0, "t": "A"}, {"id": 2.5, "t": "B"}, {"id": -0.0, "t": "C"},'
+        ' {"id": 1e20, "t": "D"}, {"id": 12345678901234567890, "t": "E"}]'
+    )
+    path = _write(tmp_path, "ids.json", objs)
+    cat = import_items(path, id_column="id", title_column="t", text_columns=()).catalog
+    assert cat.ids.tolist() == ["1", "2.5", "0", "1e+20", "12345678901234567890"]
+
+
+def test_import_items_json_int_and_float_id_are_one_id(tmp_path):
+    path = _write(tmp_path, "d.json", '[{"id": 1, "t": "A"}, {"id": 1.0, "t": "B"}]')
+    with pytest.raises(DataFormatError, match=r"record 2: duplicate id '1'"):
+        import_items(path, id_column="id", title_column="t", text_columns=())
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "match"),
+    [
+        (
+            "n.json",
+            '[{"id": 1, "t": "A"}, {"id": NaN, "t": "B"}]',
+            r"field 'id': record 2: expected a finite number, got nan",
+        ),
+        (
+            "n.jsonl",
+            '{"id": 1, "t": "A"}\n{"id": -Infinity, "t": "B"}\n',
+            r"line 2, field 'id': expected a finite number, got -inf",
+        ),
+        (
+            "n.json",
+            '[{"id": 1, "t": "A", "tags": [1, Infinity]}]',
+            r"field 'tags': record 1: expected a finite number, got inf",
+        ),
+        ("big.json", '[{"id": ' + "7" * 5000 + ', "t": "A"}]', r"invalid JSON: "),
+    ],
+)
+def test_import_items_json_non_finite_refused(tmp_path, name, text, match):
+    path = _write(tmp_path, name, text)
+    with pytest.raises(DataFormatError, match=match):
+        import_items(path, id_column="id", title_column="t", text_columns=())
+
+
+def test_import_items_csv_extension_wins_over_json_sniffing(tmp_path):
+    path = _write(tmp_path, "odd.csv", "[id],title\n1,A\n")
+    cat = import_items(path, id_column="[id]", title_column="title", text_columns=())
+    assert cat.catalog.ids.tolist() == ["1"]
+    assert preview(path).format == "csv"
+    # an extension that says nothing is still sniffed
+    other = _write(tmp_path, "items.txt", '[{"id": 1, "title": "A"}]')
+    assert preview(other).format == "json"
+    lines = _write(tmp_path, "items.json", '{"id": 1}\n{"id": 2}\n')
+    assert preview(lines).format == "jsonl"
+
+
+def test_import_items_field_over_128_kib_accepted(tmp_path):
+    long = "ab, " * 50_000  # 200,000 characters, quoted (holds commas)
+    path = _write(tmp_path, "big.csv", f'id,title,blurb\n1,A,"{long}"\n2,B,x\n')
+    assert _items(path).catalog.fields["blurb"].tolist() == [long.strip(), "x"]
+
+
+def test_import_items_field_past_limit_refused_clearly(tmp_path):
+    path = _write(
+        tmp_path, "huge.csv", 'id,title,blurb\n1,A,"' + "x" * (FIELD_SIZE_LIMIT + 1)
+    )
+    with pytest.raises(
+        DataFormatError,
+        match=rf"line 2: a field is longer than {FIELD_SIZE_LIMIT:,} characters",
+    ):
+        _items(path)

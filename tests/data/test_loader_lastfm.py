@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from inkpick_desktop.data.loaders.lastfm import load
@@ -102,3 +103,28 @@ def test_lastfm_duplicate_play_pair_skipped(tmp_path):
     ds = load(_folder(tmp_path, plays=plays))
     assert ds.interactions.n_events == 40
     assert any("duplicate" in w.message and w.line == 42 for w in ds.warnings)
+
+
+def test_lastfm_play_count_overflowing_float32_skipped(tmp_path):
+    plays = (
+        "userID\tartistID\tweight\n"
+        + "".join(f"{u}\t1\t{u + 1}\n" for u in range(40))
+        + "77\t2\t1e39\n"
+    )
+    ds = load(_folder(tmp_path, plays=plays))
+    inter = ds.interactions
+    assert inter.n_events == 40 and np.isfinite(inter.values).all()
+    (w,) = [w for w in ds.warnings if w.field == "weight"]
+    assert w.path.endswith("user_artists.dat") and w.line == 42
+    assert "number 1e39 is too large" in w.message
+
+
+def test_lastfm_dat_files_with_utf8_bom_load(tmp_path):
+    folder = _folder(tmp_path) / "hetrec2011-lastfm-2k"
+    for name in ("artists.dat", "user_artists.dat", "user_taggedartists.dat"):
+        data = (folder / name).read_bytes()
+        (folder / name).write_bytes(b"\xef\xbb\xbf" + data)
+    ds = load(tmp_path)
+    assert ds.catalog.ids.tolist() == ["1", "2"]
+    assert ds.catalog.fields["tags"].tolist() == ["rock|música", ""]
+    assert ds.interactions.values.tolist() == [300.0, 7.0]

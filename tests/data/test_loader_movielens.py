@@ -154,3 +154,75 @@ def test_movielens_spec_registered():
     assert spec.folders == ("movielens-latest-small",)
     assert spec.optional_folders == ("movielens-32m-movies",)
     assert spec.domain == "cinema"
+
+
+# --- rating scale, canonical ids, BOM ----------------------------------------
+
+
+@pytest.mark.parametrize("bad", ["0", "0.0", "5.5", "4.3", "-1", "1e39"])
+def test_movielens_rating_off_scale_skipped(tmp_path, bad):
+    rows = "".join(f"1,{1 + i % 2},{0.5 + (i % 10) / 2},{i}\n" for i in range(40))
+    _small(
+        tmp_path, ratings="userId,movieId,rating,timestamp\n" + rows + f"1,1,{bad},5\n"
+    )
+    ds = load(tmp_path)
+    inter = ds.interactions
+    assert inter.n_events == 40
+    assert sorted(set(inter.values.tolist())) == [0.5 * k for k in range(1, 11)]
+    (w,) = [w for w in ds.warnings if w.field == "rating"]
+    assert w.line == 42 and w.path.endswith("ratings.csv")
+    assert w.message.endswith("; row skipped")
+
+
+def test_movielens_rating_zero_message_names_range(tmp_path):
+    rows = "".join(f"1,1,4.0,{i}\n" for i in range(40))
+    _small(tmp_path, ratings="userId,movieId,rating,timestamp\n" + rows + "1,2,0,5\n")
+    (w,) = [w for w in load(tmp_path).warnings if w.field == "rating"]
+    assert w.message == "expected a number in [0.5, 5.0], got 0.0; row skipped"
+
+
+def test_movielens_rating_between_half_stars_message(tmp_path):
+    rows = "".join(f"1,1,4.0,{i}\n" for i in range(40))
+    _small(tmp_path, ratings="userId,movieId,rating,timestamp\n" + rows + "1,2,4.3,5\n")
+    (w,) = [w for w in load(tmp_path).warnings if w.field == "rating"]
+    assert w.message == "expected a rating in half stars, got 4.3; row skipped"
+
+
+def test_movielens_leading_zero_ids_refused_not_renamed(tmp_path):
+    movies = "movieId,title,genres\n" + "".join(
+        f"{i},Movie {i} (2000),Drama\n" for i in range(1, 41)
+    )
+    movies += "007,Bond (1962),Action\n"
+    ratings = "userId,movieId,rating,timestamp\n" + "".join(
+        f"1,{1 + i % 40},4.0,{i}\n" for i in range(40)
+    )
+    ratings += "1,007,5.0,99\n01,2,3.0,100\n"
+    _small(tmp_path, movies=movies, ratings=ratings)
+    ds = load(tmp_path)
+    assert "7" in ds.catalog.ids.tolist()  # the canonical movie 7 ...
+    assert ds.catalog.titles[ds.catalog.lookup("7")] == "Movie 7 (2000)"
+    assert "007" not in ds.catalog.ids.tolist()  # ... and no renamed 007
+    assert ds.interactions.n_events == 40
+    assert ds.interactions.user_ids.tolist() == ["1"]
+    found = {(w.path.rsplit("/", 1)[-1], w.line, w.field) for w in ds.warnings}
+    assert {
+        ("movies.csv", 42, "movieId"),
+        ("ratings.csv", 42, "movieId"),
+        ("ratings.csv", 43, "userId"),
+    } <= found
+    assert any(
+        "expected an integer without leading zeros, got '007'" in w.message
+        for w in ds.warnings
+    )
+
+
+def test_movielens_utf8_bom_accepted(tmp_path):
+    _small(tmp_path)
+    folder = tmp_path / "movielens-latest-small"
+    for name in ("movies.csv", "ratings.csv"):
+        data = (folder / name).read_bytes()
+        (folder / name).write_bytes(b"\xef\xbb\xbf" + data)
+    ds = load(tmp_path)
+    assert ds.catalog.ids.tolist() == ["1", "2"]
+    assert ds.interactions.values.tolist() == [4.5, 3.0]
+    assert len(ds.warnings) == 1  # only the "ml-32m not found" note

@@ -375,3 +375,19 @@ def test_evaluate_movielens_als_clearly_above_popularity(datasets_root, tmp_path
     cold = report.cold_start.curves
     for i in range(3):
         assert cold["hybrid learned α"][i] >= cold["collaborative"][i] - 0.01
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_build_learns_stores_and_reuses_the_alpha_schedule(datasets_root, tmp_path):
+    from inkpick_desktop.domains.registry import get
+
+    service = get("courses")
+    fresh = service.build(datasets_root, cache_dir=tmp_path / "none")
+    assert fresh.config.alpha_schedule == service.recommender.alpha_schedule
+    learned = service.build(datasets_root, cache_dir=tmp_path, learn_alpha=True)
+    schedule = learned.config.alpha_schedule
+    assert schedule.bucket_starts == (0, 2, 3, 5, 10, 20, 50)
+    again = service.build(datasets_root, cache_dir=tmp_path)
+    assert again.config.alpha_schedule == schedule
+    assert again.auto_alpha(1) == schedule.alphas[0]

@@ -4,8 +4,13 @@ Items are the 87,585 movies of ``movielens-32m-movies/movies.csv`` in file order
 followed by every movie of ``movielens-latest-small/movies.csv`` missing from it
 (288 in the reference copy), so every small-set rating joins. Without the 32M
 folder the small set's 9,742 movies are the catalog (with a warning).
-Interactions are the small set's ratings (0.5-5.0, Unix timestamps). The small
-set's tags become a ``tags`` label field.
+Interactions are the small set's ratings (half stars 0.5-5.0, Unix timestamps):
+a rating off that scale (``0``, ``5.5``, ``4.3``) is a bad row. The small set's
+tags become a ``tags`` label field.
+
+Ids (``movieId``, ``userId``) are decimal integers written without leading zeros
+in every MovieLens file; an id such as ``007`` is a bad row rather than silently
+becoming ``7``, so the stored id is always the text of the file.
 """
 
 from __future__ import annotations
@@ -39,12 +44,14 @@ KEY = "movielens"
 SMALL = "movielens-latest-small"
 FULL = "movielens-32m-movies"
 NO_GENRES = "(no genres listed)"
+#: The rating scale of ml-latest-small: half stars from 0.5 to 5.0.
+RATING_MIN, RATING_MAX, RATING_STEP = 0.5, 5.0, 0.5
 
 
 def _read_movies(path: Path) -> tuple[list[str], list[str], list[str], list]:
     """ids, raw titles, genre strings of one movies.csv, plus its warnings."""
     table = read_table(path, required=("movieId", "title", "genres"))
-    ids = table.ints("movieId", lo=0)
+    ids = table.ints("movieId", lo=0, canonical=True)
     titles = table.texts("title", required=True)
     genres = table.texts("genres")
     table.unique("movieId", keys=ids.tolist())
@@ -64,8 +71,8 @@ def _genre_labels(value: str) -> str:
 def _read_tags(path: Path, index_of: dict[str, int]) -> tuple[dict[int, str], list]:
     """Per item, its distinct tags (case-folded), most applied first."""
     table = read_table(path, required=("userId", "movieId", "tag", "timestamp"))
-    table.ints("userId", lo=0)
-    movies = table.ints("movieId", lo=0)
+    table.ints("userId", lo=0, canonical=True)
+    movies = table.ints("movieId", lo=0, canonical=True)
     tags = table.texts("tag", required=True)
     for i, movie in enumerate(movies.tolist()):
         if i not in table.bad and str(movie) not in index_of:
@@ -92,9 +99,12 @@ def _read_tags(path: Path, index_of: dict[str, int]) -> tuple[dict[int, str], li
 
 def _read_ratings(path: Path, index_of: dict[str, int]) -> tuple[Interactions, list]:
     table = read_table(path, required=("userId", "movieId", "rating", "timestamp"))
-    users = table.ints("userId", lo=0)
-    movies = table.ints("movieId", lo=0)
-    ratings = table.floats("rating", lo=0.0, hi=5.0)
+    users = table.ints("userId", lo=0, canonical=True)
+    movies = table.ints("movieId", lo=0, canonical=True)
+    ratings = table.floats("rating", lo=RATING_MIN, hi=RATING_MAX)
+    off_step = np.flatnonzero(ratings / RATING_STEP != np.round(ratings / RATING_STEP))
+    for i in off_step.tolist():
+        table.skip(i, "rating", f"expected a rating in half stars, got {ratings[i]:g}")
     stamps = table.ints("timestamp", lo=0)
     items = np.full(len(table), -1, dtype=np.int64)
     for i, movie in enumerate(movies.tolist()):
