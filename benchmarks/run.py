@@ -149,10 +149,11 @@ def machine_section(loads: list[tuple[str, tuple[float, float, float]]]) -> Sect
         "matrix-vector product over the item factors (87,873 x 64), too small "
         "to gain from a second thread, and the app runs queries on one worker "
         "thread beside the GUI thread; (2) own ALS/BPR training at 1 BLAS thread "
-        "(measured: a second BLAS thread made own ALS slower here, see the "
-        "training table), `implicit` with `num_threads` = cores and BLAS at 1 "
-        "thread as its documentation asks; (3) the start-up children set nothing, "
-        "so they show what a user gets; the engine starts no threads of its own."
+        "(its CG products are small; the training table has a row with own ALS "
+        "at every core's BLAS thread to check this choice), `implicit` with "
+        "`num_threads` = cores and BLAS at 1 thread as its documentation asks; "
+        "(3) the start-up children set nothing, so they show what a user gets. "
+        "The engine code starts no threads of its own (only BLAS may)."
     )
     return section
 

@@ -216,6 +216,7 @@ def training_section(
         "different random starts): a ratio near 1 means equal quality."
     )
     section.table(table)
+    _als_profile(section, *next(iter(datasets.values()))[1:3])
     section.text("All training runs, ms (CPU = process CPU time, every thread):")
     section.figures(runs)
     section.verdict(
@@ -225,3 +226,23 @@ def training_section(
         worst_als <= 2.0,
     )
     return section
+
+
+def _als_profile(section: Section, matrix: CsrMatrix, cfg: AlsConfig) -> None:
+    """cProfile of 3 own ALS iterations: what bounds own training."""
+    from benchmarks._stats import profile_top
+
+    short = AlsConfig(**{**cfg.__dict__, "iterations": 3})
+    with threadpool_limits(limits=1, user_api="blas"):
+        rows = profile_top(lambda _: AlsModel.fit(matrix, short), [0], top=8)
+    empty = int((np.bincount(matrix.indices, minlength=matrix.shape[1]) == 0).sum())
+    table = Table(("function", "calls", "own ms", "cumulative ms"))
+    for func, calls, own, cum in rows:
+        table.add(f"`{func}`", calls, fmt_ms(own), fmt_ms(cum))
+    section.text(
+        f"cProfile of 3 own ALS iterations on the first dataset above "
+        f"({matrix.shape[1]:,} items, {empty:,} of them without any entry), top "
+        "functions by own time (profiler overhead included): where own training "
+        "spends its time; `implicit` runs a compiled loop per row on all cores."
+    )
+    section.table(table)

@@ -148,6 +148,7 @@ def test_recommend_json_contract(shelf, capsys) -> None:
         "resolved_id": "b7",
         "resolved_title": "Emma",
         "corrected": False,
+        "partial": False,
         "distance": 0,
     }
     assert {r["id"] for r in data["results"]} == {"b5", "b6", "b8"}
@@ -486,3 +487,21 @@ def test_real_search_radiohed(datasets_root, real_cache, monkeypatch, capsys) ->
     assert data["corrected"] is True and data["accepted"] is True
     assert data["matches"][0]["title"] == "Radiohead"
     assert data["matches"][0]["distance"] == 1
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_real_cinema_partial_title_says_start_of_title(
+    datasets_root, real_cache, monkeypatch, capsys
+) -> None:
+    data = _real(
+        datasets_root, real_cache, monkeypatch, capsys, "recommend", "cinema", "star wars"
+    )
+    assert data["query"]["resolved_id"] == "260"  # Episode IV, the most rated
+    assert data["query"]["partial"] is True and data["query"]["corrected"] is True
+
+    monkeypatch.setenv("INKPICK_CACHE_DIR", str(real_cache))
+    code = main(["--datasets", str(datasets_root), "search", "cinema", "star wars"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "Star Wars: Episode IV - A New Hope (1977) [260]? (start of the title)" in out

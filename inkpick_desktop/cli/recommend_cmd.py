@@ -262,7 +262,7 @@ def print_recommendation(
         if q.corrected:
             out.write(
                 f"did you mean: {q.title} [{q.id}]? (typed {q.text!r}, "
-                f"distance {q.distance})\n"
+                f"{match_how(q.partial, q.distance)})\n"
             )
         else:
             out.write(f"matched: {q.title} [{q.id}]\n")
@@ -292,3 +292,11 @@ def print_recommendation(
     total = lat.pop("total", 0.0)
     stages = ", ".join(f"{k} {v:.1f}" for k, v in lat.items())
     out.write(f"latency: {total:.1f} ms ({stages})\n")
+
+
+def match_how(partial: bool, distance: int) -> str:
+    """How a typed title was matched, for the correction line."""
+    if partial:
+        start = "start of the title"
+        return start if distance == 0 else f"{start}, distance {distance}"
+    return f"distance {distance}"

@@ -9,6 +9,7 @@ from typing import Any
 from inkpick_desktop.cli.recommend_cmd import (
     ProgressLine,
     datasets_root,
+    match_how,
     parse_positive_int,
     print_json,
 )
@@ -82,7 +83,8 @@ def run(args: argparse.Namespace) -> int:
         out.write(f"no close match; nearest: {best.title} (distance {best.distance})\n")
     elif result.corrected:
         out.write(
-            f"did you mean: {best.title} [{best.id}]? (distance {best.distance})\n"
+            f"did you mean: {best.title} [{best.id}]? "
+            f"({match_how(best.partial, best.distance)})\n"
         )
     id_w = max(2, *(len(m.id) for m in matches))
     out.write(f"{'#':>3}  {'dist':>4}  {'score':>5}  {'id':<{id_w}}  title\n")

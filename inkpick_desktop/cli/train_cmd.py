@@ -41,7 +41,11 @@ def run(args: argparse.Namespace) -> int:
     line = ProgressLine(stream=sys.stderr)
     try:
         parts = service.build_parts(
-            datasets_root(args), dataset=args.dataset, progress=line, retrain=True
+            datasets_root(args),
+            dataset=args.dataset,
+            progress=line,
+            retrain=True,
+            learn_alpha=True,
         )
     finally:
         line.done()

@@ -61,6 +61,7 @@ from inkpick_desktop.data.download_checks import (
 )
 from inkpick_desktop.data.download_http import (
     CHUNK,
+    DeadlineError,
     DownloadError,
     FetchResult,
     _check_limits,
@@ -368,18 +369,21 @@ def download_dataset(
             if left is not None and left <= 0:
                 raise _deadline_error(url, deadline)
             logger.info("fetching %s into %s", url, part)
-            got = fetch(
-                url,
-                part,
-                progress=report,
-                cancel=cancel,
-                stage=stage,
-                retries=retries,
-                timeout=timeout,
-                max_bytes=download_bound(spec, source),
-                deadline=left,
-                min_rate=min_rate,
-            )
+            try:
+                got = fetch(
+                    url,
+                    part,
+                    progress=report,
+                    cancel=cancel,
+                    stage=stage,
+                    retries=retries,
+                    timeout=timeout,
+                    max_bytes=download_bound(spec, source),
+                    deadline=left,
+                    min_rate=min_rate,
+                )
+            except DeadlineError as exc:  # name the caller's deadline, not the rest
+                raise _deadline_error(exc.url, deadline) from None
             fetched += got.received
             if source.is_archive:
                 report(f"extracting {name}", -1.0)

@@ -171,11 +171,20 @@ class _Stream:
         return bytes(buf)
 
 
-def _deadline_error(url: str, deadline: float | None) -> DownloadError:
-    return DownloadError(
-        f"{url}: not finished within the {deadline:g} s deadline; what arrived is "
-        "kept, run the download again to resume"
-    )
+class DeadlineError(DownloadError):
+    """The deadline passed; ``url`` is the URL being fetched at that moment."""
+
+    def __init__(self, url: str, deadline: float | None) -> None:
+        self.url = url
+        self.deadline = deadline
+        super().__init__(
+            f"{url}: not finished within the {deadline:g} s deadline; what arrived "
+            "is kept, run the download again to resume"
+        )
+
+
+def _deadline_error(url: str, deadline: float | None) -> DeadlineError:
+    return DeadlineError(url, deadline)
 
 
 def fetch(
@@ -271,7 +280,8 @@ def fetch(
                 logger.warning("%s: server refused the resume range; restarting", url)
                 _discard(part, meta_path)
                 continue
-            where = exc.url or url
+            # a refused redirect carries its target as exc.url: name what we asked
+            where = url if 300 <= exc.code < 400 else (exc.url or url)
             raise DownloadError(f"{where}: HTTP {exc.code} {exc.reason}") from None
         except (urllib.error.URLError, OSError, HTTPException) as exc:
             failures += 1

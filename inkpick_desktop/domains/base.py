@@ -17,7 +17,10 @@ with the same settings.
 
 When ``root`` is ``None`` or the dataset's folders are missing there, the
 starter catalog shipped with the application is used instead, and the
-Recommender's ``notes`` say so.
+Recommender's ``notes`` say so. A dataset whose events all vanish under the
+value transform (ratings, none of them at the positive threshold) is built
+content-only, exactly like a dataset without interactions, with a note saying
+why.
 """
 
 from __future__ import annotations
@@ -428,10 +431,17 @@ class DomainService:
         collaborative = popularity = None
         schedule: AlphaSchedule | None = None
         inter = loaded.interactions
+        matrix = None
         if inter is not None and inter.n_events > 0:
+            matrix = interactions_to_matrix(inter, self.transform_for(choice.key))
+            if matrix.nnz == 0:
+                # Events, but none positive after the transform: nothing to
+                # train on, so the domain is content-only like one without data.
+                choice = _without_interactions(choice, self.transform_for(choice.key))
+                inter = matrix = None
+        if inter is not None and matrix is not None:
             stage = f"training {self.collaborative.upper()}"
             with timed_stage(report, stage, self.key):
-                matrix = interactions_to_matrix(inter, self.transform_for(choice.key))
                 collaborative = self._factors(
                     models, digest, choice, matrix, retrain, model_file, report, stage
                 )
@@ -447,8 +457,8 @@ class DomainService:
                 )
         elif model_file is not None:
             raise InvalidInputError(
-                f"{choice.label} has no interactions, so model file {model_file} "
-                "cannot be used"
+                f"{choice.label} has no interactions to train on, so model file "
+                f"{model_file} cannot be used"
             )
 
         seconds = time.perf_counter() - started
@@ -669,6 +679,20 @@ def interaction_counts(loaded: LoadedDataset) -> np.ndarray | None:
         return None
     counts = np.bincount(inter.items, minlength=loaded.catalog.n_items)
     return counts.astype(np.float32)
+
+
+def _without_interactions(choice: DatasetChoice, transform: Transform) -> DatasetChoice:
+    """``choice`` made content-only because no event survives ``transform``."""
+    if isinstance(transform, tuple) and transform[:1] == ("rating_threshold",):
+        why = f"no rating reaches the {float(transform[1]):g} threshold"
+    else:
+        why = f"no interaction has a positive value after the {transform!r} transform"
+    note = f"{why}: collaborative mode unavailable"
+    logger.warning("%s: %s", choice.label, note)
+    loaded = dataclasses.replace(
+        choice.loaded, interactions=None, interactions_note=note
+    )
+    return dataclasses.replace(choice, loaded=loaded, notes=(*choice.notes, note))
 
 
 def _expect(condition: bool, message: str) -> None:

@@ -143,7 +143,7 @@ def simulate_profiles(
             f[~f_ok] = -np.inf
             ranked = {}
             if components:
-                ranked["content"] = rank_excluding(c, exclude, k)
+                ranked["content"] = rank_excluding(c, exclude | (c <= 0), k)
                 ranked["collaborative"] = rank_excluding(f, exclude, k, with_data)
             cands = candidates(c, c_ok, f, f_ok, has, exclude, size_c)
             blends = [(f"alpha={a:g}", float(a)) for a in alphas]

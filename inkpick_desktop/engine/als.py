@@ -29,6 +29,12 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from inkpick_desktop.engine.als_solver import (
+    RowLayout,
+    cg_half_step,
+    exact_half_step,
+    gram,
+)
 from inkpick_desktop.engine.errors import InvalidInputError
 from inkpick_desktop.engine.factors import FactorModel, FloatArray
 from inkpick_desktop.engine.progress import CancelToken, ProgressCallback
@@ -38,11 +44,6 @@ logger = logging.getLogger(__name__)
 
 #: Standard deviation of the random initial factors.
 INIT_SCALE = 0.01
-# Stored entries per block: bounds the (entries x factors) temporaries of the CG
-# solver to a few tens of MB at 64 factors.
-_BLOCK_NNZ = 1 << 16
-# Rows per block of the exact solver: bounds the stacked (rows, f, f) systems.
-_EXACT_BLOCK_ROWS = 256
 
 
 @dataclass(frozen=True)
@@ -133,13 +134,18 @@ class AlsModel(FactorModel):
         items = (rng.standard_normal((n_items, config.factors)) * INIT_SCALE).astype(
             np.float32
         )
-        by_item = matrix.transpose()
+        by_user, by_item = RowLayout(matrix), RowLayout(matrix.transpose())
+        # After their first solve, rows without entries are exactly 0 and drop
+        # out of Y^T Y; before it they hold their random start, as in the paper.
+        item_rows: npt.NDArray[np.int64] | None = None
 
         progress(cls.stage, 0.0)
         for it in range(config.iterations):
             cancel.raise_if_cancelled(cls.stage)
-            users = solve_side(matrix, items, users, config, cancel)
-            items = solve_side(by_item, users, items, config, cancel)
+            users = _half_step(by_user, items, users, config, item_rows)
+            cancel.raise_if_cancelled(cls.stage)
+            items = _half_step(by_item, users, items, config, by_user.rows)
+            item_rows = by_item.rows
             progress(cls.stage, (it + 1) / config.iterations)
             logger.debug("ALS iteration %d of %d", it + 1, config.iterations)
         return users, items
@@ -177,136 +183,37 @@ def solve_side(
     Returns
     -------
     ndarray of float32, shape (n_rows, f)
+        Rows of ``matrix`` without entries get 0.
     """
-    y64 = fixed.astype(np.float64)
-    gram = y64.T @ y64
-    out = np.array(current, dtype=np.float32, copy=True)
-    for start, stop in _blocks(matrix.indptr, config.cg_steps is None):
-        if cancel is not None:
-            cancel.raise_if_cancelled("training ALS")
-        if config.cg_steps is None:
-            out[start:stop] = _exact_block(matrix, fixed, gram, start, stop, config)
-        else:
-            out[start:stop] = _cg_block(
-                matrix, fixed, gram.astype(np.float32), out, start, stop, config
-            )
-    return out
+    if cancel is not None:
+        cancel.raise_if_cancelled(AlsModel.stage)
+    return _half_step(RowLayout(matrix), fixed, current, config, None)
 
 
-def _blocks(indptr: npt.NDArray[np.int64], exact: bool) -> list[tuple[int, int]]:
-    """Consecutive row ranges holding at most about ``_BLOCK_NNZ`` entries."""
-    n_rows = len(indptr) - 1
-    blocks = []
-    start = 0
-    while start < n_rows:
-        stop = (
-            int(np.searchsorted(indptr, indptr[start] + _BLOCK_NNZ, side="right")) - 1
-        )
-        stop = min(max(stop, start + 1), n_rows)
-        if exact:
-            stop = min(stop, start + _EXACT_BLOCK_ROWS)
-        blocks.append((start, stop))
-        start = stop
-    return blocks
-
-
-class _Block:
-    """The stored entries of rows ``start:stop`` with their fixed-side factors."""
-
-    def __init__(
-        self, matrix: CsrMatrix, fixed: npt.NDArray[np.floating], start: int, stop: int
-    ) -> None:
-        a, b = int(matrix.indptr[start]), int(matrix.indptr[stop])
-        lengths = np.diff(matrix.indptr[start : stop + 1])
-        self.n_rows = stop - start
-        self.cols = matrix.indices[a:b]
-        self.values = matrix.data[a:b].astype(np.float64)
-        self.rows = np.repeat(np.arange(self.n_rows), lengths)
-        self.nonempty = np.flatnonzero(lengths > 0)
-        # CSR: row r's entries start at indptr[r]; reduceat wants those offsets
-        # for the rows that have entries.
-        self.bounds = (matrix.indptr[start:stop] - a)[self.nonempty]
-        self.yg = fixed[self.cols]  # (entries, f)
-        # reduceat along the last axis of an (f, entries) array is several times
-        # faster than along axis 0 of (entries, f), so keep both layouts.
-        self.yg_t = np.ascontiguousarray(self.yg.T)
-
-    def weighted_sums(self, weights: np.ndarray) -> np.ndarray:
-        """``sum_e weights[e] * y_e`` within each row -> (n_rows, f)."""
-        f = self.yg.shape[1]
-        out = np.zeros((self.n_rows, f), self.yg.dtype)
-        if len(self.nonempty):
-            scaled = self.yg_t * weights.astype(self.yg.dtype)[None, :]
-            out[self.nonempty] = np.add.reduceat(scaled, self.bounds, axis=1).T
-        return out
-
-
-def _cg_block(
-    matrix: CsrMatrix,
+def _half_step(
+    layout: RowLayout,
     fixed: FloatArray,
-    gram: FloatArray,
     current: FloatArray,
-    start: int,
-    stop: int,
     config: AlsConfig,
+    fixed_rows: npt.NDArray[np.int64] | None,
 ) -> FloatArray:
-    blk = _Block(matrix, fixed, start, stop)
-    extra = (config.confidence * blk.values).astype(np.float32)  # c - 1
-    reg = np.float32(config.regularization)
-
-    def apply(p: FloatArray) -> FloatArray:
-        # (Y^T C_u Y + lambda I) p = Y^T Y p + lambda p + Y_u^T (C_u - I) Y_u p
-        along = np.einsum("ef,ef->e", blk.yg, p[blk.rows])
-        out: FloatArray = p @ gram + reg * p + blk.weighted_sums(extra * along)
-        return out
-
-    x = current[start:stop].copy()
-    x[np.diff(matrix.indptr[start : stop + 1]) == 0] = 0.0
-    rhs = blk.weighted_sums(1.0 + extra)
-    r = rhs - apply(x)
-    p = r.copy()
-    rs = np.einsum("rf,rf->r", r, r, dtype=np.float64)
-    assert config.cg_steps is not None
-    for _ in range(config.cg_steps):
-        ap = apply(p)
-        pap = np.einsum("rf,rf->r", p, ap, dtype=np.float64)
-        step = np.divide(rs, pap, out=np.zeros_like(rs), where=pap > 0)
-        x += step.astype(np.float32)[:, None] * p
-        r -= step.astype(np.float32)[:, None] * ap
-        rs_new = np.einsum("rf,rf->r", r, r, dtype=np.float64)
-        beta = np.divide(rs_new, rs, out=np.zeros_like(rs), where=rs > 0)
-        p = r + beta.astype(np.float32)[:, None] * p
-        rs = rs_new
-    solved: FloatArray = x
-    return solved
-
-
-def _exact_block(
-    matrix: CsrMatrix,
-    fixed: FloatArray,
-    gram: npt.NDArray[np.float64],
-    start: int,
-    stop: int,
-    config: AlsConfig,
-) -> FloatArray:
-    blk = _Block(matrix, fixed.astype(np.float64), start, stop)
-    f = fixed.shape[1]
-    yg = blk.yg
-    extra = config.confidence * blk.values
-    systems = np.broadcast_to(
-        gram + config.regularization * np.eye(f), (blk.n_rows, f, f)
+    """A half-step on a prepared layout; ``fixed_rows`` are the only non-zero
+    rows of ``fixed`` (None: any may be), so ``Y^T Y`` sums over them alone."""
+    if config.cg_steps is None:
+        sub = fixed if fixed_rows is None else fixed[fixed_rows]
+        y64 = sub.astype(np.float64)
+        return exact_half_step(
+            layout, fixed, y64.T @ y64, config.regularization, config.confidence
+        )
+    return cg_half_step(
+        layout,
+        fixed,
+        current,
+        gram(fixed, fixed_rows),
+        config.regularization,
+        config.confidence,
+        config.cg_steps,
     )
-    systems = systems.copy()
-    ends = np.r_[blk.bounds[1:], len(blk.cols)]
-    # One small BLAS product per row with entries: Y_u^T (C_u - I) Y_u.
-    rows_ab = zip(
-        blk.nonempty.tolist(), blk.bounds.tolist(), ends.tolist(), strict=True
-    )
-    for row, a, b in rows_ab:
-        yu = yg[a:b]
-        systems[row] += yu.T @ (extra[a:b, None] * yu)
-    rhs = blk.weighted_sums(1.0 + extra)
-    return np.linalg.solve(systems, rhs[:, :, None])[:, :, 0].astype(np.float32)
 
 
 def als_objective(

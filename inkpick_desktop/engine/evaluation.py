@@ -411,7 +411,8 @@ def evaluate_split(
         clock = _tick(score_time, "popularity", clock)
         picks = [profiles.items[u] for u in rows]
         c, c_ok = content_block(content, picks, [profiles.weights[u] for u in rows])
-        lists["content"][a:b] = rank_excluding(c, exclude, k)
+        # As the facade's content mode: items with no shared term are not listed.
+        lists["content"][a:b] = rank_excluding(c, exclude | (c <= 0), k)
         clock = _tick(score_time, "content", clock)
         for name, (model, _) in fits.items():
             scores = factor_block(

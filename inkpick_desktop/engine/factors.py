@@ -142,7 +142,9 @@ class FactorModel:
         self.item_ids_: StrArray = ids_array(item_ids, n_items, "item_ids")
         self._seen = seen
         self._gram: npt.NDArray[np.float64] | None = None
-        self._unit_items: FloatArray | None = None
+        # Unit item factors for cosine queries, computed here (a few ms at fit or
+        # load) so that the first item_scores call is as fast as the rest.
+        self._unit_items: FloatArray = _unit_rows(v)
 
     # -- training ---------------------------------------------------------------
 
@@ -422,10 +424,6 @@ class FactorModel:
         return top_k(scores, k, exclude)
 
     def _unit_item_factors(self) -> FloatArray:
-        if self._unit_items is None:
-            norms = np.linalg.norm(self.item_factors_.astype(np.float64), axis=1)
-            inv = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
-            self._unit_items = (self.item_factors_ * inv[:, None]).astype(np.float32)
         return self._unit_items
 
     def item_scores(self, item: int) -> FloatArray:
@@ -553,6 +551,14 @@ class FactorModel:
                 item_has_data=has,
             )
         return model  # type: ignore[return-value]
+
+
+def _unit_rows(v: FloatArray) -> FloatArray:
+    """Rows scaled to unit length; zero rows stay zero."""
+    norms = np.sqrt(np.einsum("if,if->i", v, v, dtype=np.float64))
+    inv = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
+    unit: FloatArray = (v * inv[:, None]).astype(np.float32)
+    return unit
 
 
 def _no_progress(stage: str, fraction: float) -> None:

@@ -258,6 +258,7 @@ class Recommender:
             corrected=bool(result.corrected),
             distance=int(best.distance),
             candidates=matches,
+            partial=bool(getattr(best, "partial", False)),
         )
 
     # -- recommendations ----------------------------------------------------------

@@ -52,6 +52,7 @@ class Resolution:
     corrected: bool  # True when the match is not exact/normalised ("did you mean")
     distance: int
     candidates: tuple[TitleMatch, ...] = ()
+    partial: bool = False  # the typed text matched the start of the title
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,7 @@ class Recommendation:
                 "resolved_id": self.query.id,
                 "resolved_title": self.query.title,
                 "corrected": self.query.corrected,
+                "partial": self.query.partial,
                 "distance": self.query.distance,
             }
         return {

@@ -10,8 +10,9 @@ The hybrid ranking reproduces :class:`~.recommender.Recommender` at diversity
 1.0 exactly: candidates are each available component's top
 ``candidate_size(k)`` items (seen items removed; the collaborative side only
 items with training data), both components are rescaled over the candidates by
-:func:`~.hybrid.rescale`'s rule and mixed by :func:`~.hybrid.blend`'s rule, and
-the candidates are ranked by the blend, ties by item index.
+:func:`~.hybrid.rescale_rows` and mixed by :func:`~.hybrid.blend`'s rule, and
+the candidates with some evidence (:func:`~.hybrid.mode_relevance`) are ranked
+by the blend, ties by item index.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from inkpick_desktop.data.model import Interactions
+from inkpick_desktop.engine.hybrid import rescale_rows
 from inkpick_desktop.engine.metrics import top_k_rows
 from inkpick_desktop.engine.sparse import CsrMatrix
 
@@ -228,24 +230,9 @@ def candidates(
     safe = np.where(valid, items, 0)
     r = np.arange(rows)[:, None]
     has = valid & has_data[safe] & collab_ok[:, None]
-    cs = _rescale_rows(content[r, safe], valid)
-    fs = _rescale_rows(collab[r, safe], has)
+    cs = rescale_rows(content[r, safe], valid)
+    fs = rescale_rows(collab[r, safe], has)
     return Candidates(items.astype(np.int32), cs, fs, has)
-
-
-def _rescale_rows(values: FloatArray, mask: BoolArray) -> FloatArray:
-    """:func:`~.hybrid.rescale` of each row's masked cells; 0 elsewhere."""
-    x = np.nan_to_num(values.astype(np.float64), nan=0.0, posinf=0.0, neginf=0.0)
-    x = np.clip(x, 0.0, None)
-    lo = np.where(mask, x, np.inf).min(axis=1, initial=np.inf)
-    hi = np.where(mask, x, -np.inf).max(axis=1, initial=-np.inf)
-    span = hi - lo
-    good = np.isfinite(span) & (span > 1e-12)
-    out = np.zeros(x.shape, np.float64)
-    scale = np.where(good, span, 1.0)
-    out = (x - np.where(good, lo, 0.0)[:, None]) / scale[:, None]
-    out = np.where(mask & good[:, None], out, 0.0)
-    return out.astype(np.float32)
 
 
 def blend_rank(cands: Candidates, alpha: float | npt.ArrayLike, k: int) -> IntArray:
@@ -263,7 +250,11 @@ def blend_rank(cands: Candidates, alpha: float | npt.ArrayLike, k: int) -> IntAr
     # A row with no collaborative candidate is ranked by content alone.
     none = ~cands.has.any(axis=1)
     mixed[none] = cands.content[none]
-    mixed = np.where(cands.valid, mixed.astype(np.float32), np.float32(-np.inf))
+    # Only candidates with some evidence are ranked (hybrid.mode_relevance).
+    evidence = cands.valid & (
+        (cands.content > 0) | (cands.has & (cands.collaborative > 0))
+    )
+    mixed = np.where(evidence, mixed.astype(np.float32), np.float32(-np.inf))
     pos = top_k_rows(mixed, k)
     r = np.arange(pos.shape[0])[:, None]
     out = np.where(pos >= 0, cands.items[r, np.maximum(pos, 0)], -1)

@@ -194,8 +194,15 @@ class DomainTab(DomainTabView):
         service, root, cache = self.service, self.datasets_root, self.cache_dir
 
         def build(progress: Any, cancel: Any) -> Any:
+            # learn_alpha: "auto α" uses the schedule learned from this data; it is
+            # learned once per dataset and model, then read from the model cache.
             return service.build(
-                root, dataset=dataset, cache_dir=cache, progress=progress, cancel=cancel
+                root,
+                dataset=dataset,
+                cache_dir=cache,
+                progress=progress,
+                cancel=cancel,
+                learn_alpha=True,
             )
 
         task = self.tasks.submit(self._build_key, build)

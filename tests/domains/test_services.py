@@ -22,6 +22,7 @@ from inkpick_desktop.engine.errors import (
     InvalidInputError,
     ModelFormatError,
 )
+from inkpick_desktop.engine.hybrid import CONTENT_ONLY
 from inkpick_desktop.engine.progress import CancelToken
 from inkpick_desktop.engine.results import Mode
 from inkpick_desktop.engine.tfidf import TfidfConfig, TfidfIndex
@@ -450,3 +451,120 @@ def test_real_freemusi_is_content_only(datasets_root, real_cache) -> None:
     assert note and rec.notes[0] == note  # the loader's explanation reaches the user
     assert len(result.rows) == 5 and all(r.collaborative is None for r in result.rows)
     assert rec.resolve(str(first)).index == 0
+
+
+# -- ratings that never reach the positive threshold -----------------------------
+
+LOW_FOLDER = "low-ratings"
+
+
+def load_low_ratings(root: Path) -> LoadedDataset:
+    folder = Path(root) / LOW_FOLDER
+    with open(folder / "ratings.csv", newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    catalog = load_books(root).catalog
+    users = sorted({r["user"] for r in rows})
+    inter = Interactions(
+        user_ids=np.asarray(users),
+        users=np.asarray([users.index(r["user"]) for r in rows], np.int32),
+        items=np.asarray([catalog.index_of[r["item"]] for r in rows], np.int32),
+        values=np.asarray([float(r["rating"]) for r in rows], np.float32),
+        n_items=catalog.n_items,
+        value_kind="rating",
+    )
+    return LoadedDataset("lowrate", catalog, inter, sources=(str(folder),))
+
+
+@pytest.fixture
+def low_service(tmp_path: Path):
+    root = write_books(tmp_path / "data")
+    folder = root / LOW_FOLDER
+    folder.mkdir()
+    with open(folder / "ratings.csv", "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["user", "item", "rating"])
+        # every rating is below 3.5: nothing counts as "liked"
+        w.writerows(
+            (u, b, 1.0 + (i % 5) * 0.5)
+            for i, (u, b) in enumerate(
+                (u, b) for u, books in READS.items() for b in books
+            )
+        )
+    LOADERS["lowrate"] = LoaderSpec(
+        key="lowrate",
+        domain="shelf",
+        label="Low ratings demo",
+        folders=(FOLDER, LOW_FOLDER),
+        load=load_low_ratings,
+    )
+    svc = DomainService(
+        key="shelf",
+        label="Shelf",
+        datasets=("lowrate",),
+        tfidf=TfidfConfig(
+            field_weights={"title": 1.0, "genres": 2.0}, label_fields=("genres",)
+        ),
+        value_transform=("rating_threshold", 3.5),
+        als=AlsConfig(factors=2, iterations=3),
+        item_noun="book",
+    )
+    yield svc, root
+    LOADERS.pop("lowrate", None)
+
+
+def test_build_no_rating_at_threshold_falls_back_to_content(
+    low_service, tmp_path, monkeypatch
+) -> None:
+    svc, root = low_service
+    _forbid(monkeypatch, AlsModel, "fit")
+    seen: list[str] = []
+
+    rec = svc.build(
+        root, cache_dir=tmp_path / "cache", progress=lambda s, f: seen.append(s)
+    )
+
+    note = "no rating reaches the 3.5 threshold: collaborative mode unavailable"
+    assert not rec.has_collaborative and rec.interactions is None
+    assert rec.notes == (note,)
+    assert "training ALS" not in seen
+    result = rec.recommend_title("Dune", k=3)
+    # content only: the three other science-fiction books, by genre
+    assert {r.id for r in result.rows} == {"b2", "b3", "b4"}
+    assert all(r.collaborative is None for r in result.rows)
+    assert all(r.fallback == CONTENT_ONLY for r in result.rows)
+    assert note in result.notes
+    with pytest.raises(InvalidInputError, match="no interaction data for shelf"):
+        rec.recommend_title("Dune", mode=Mode.COLLABORATIVE)
+    with pytest.raises(InvalidInputError, match="no users"):
+        rec.recommend_user("u1")
+
+
+def test_build_no_rating_at_threshold_refuses_a_model_file(
+    low_service, tmp_path
+) -> None:
+    svc, root = low_service
+    path = tmp_path / "model.npz"
+    AlsModel.fit(_tiny_matrix(), AlsConfig(factors=2)).save(path)
+
+    with pytest.raises(InvalidInputError, match="no interactions to train on"):
+        svc.build(root, cache_dir=tmp_path / "cache", model_file=path)
+
+
+def test_without_interactions_note_for_other_transforms() -> None:
+    loaded = LoadedDataset("x", _books_catalog(), None, ())
+    choice = base_module.DatasetChoice("x", "x", loaded, "X data")
+
+    out = base_module._without_interactions(choice, "binary")
+
+    assert out.notes == (
+        "no interaction has a positive value after the 'binary' transform: "
+        "collaborative mode unavailable",
+    )
+    assert out.loaded.interactions is None
+    assert out.loaded.interactions_note == out.notes[0]
+
+
+def _books_catalog() -> Catalog:
+    return Catalog(
+        "shelf", np.array(["b1"]), np.array(["Dune (1965)"]), np.array([1965], np.int32)
+    )

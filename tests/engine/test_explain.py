@@ -10,6 +10,7 @@ from inkpick_desktop.engine.explain import (
     Explainer,
     combine,
     content_part,
+    is_short_title_word,
     neighbour_part,
     picks_part,
 )
@@ -86,7 +87,7 @@ def test_cooccurrence_counts_liked_by_user_mean() -> None:
     assert co.common(3, 0) == 0
 
 
-def test_neighbour_part_text() -> None:
+def test_neighbour_part_names_people_only_when_some_liked_both() -> None:
     cat = _catalog()
     inter = Interactions(
         np.array(["a", "b"]),
@@ -95,12 +96,75 @@ def test_neighbour_part_text() -> None:
         np.ones(4, np.float32),
         4,
     )
-    out = neighbour_part(cat, 0, 1, 0.834, CoOccurrence(inter))
+    co = CoOccurrence(inter)
+    out = neighbour_part(cat, 0, 1, 0.834, co)
     assert out == (
         "people who liked The Godfather (1972) also liked this "
         "(2 in common, similarity 0.83)"
     )
-    assert neighbour_part(cat, 0, 1, 0.5, None).endswith("(similarity 0.50)")
+    # nobody touched item 2: only the factors link it, and the text says so
+    assert neighbour_part(cat, 0, 2, 0.214, co) == (
+        "similar interaction patterns to The Godfather (1972) (factor similarity 0.21)"
+    )
+    # without counts nothing is claimed about people either
+    assert neighbour_part(cat, 0, 1, 0.5, None) == (
+        "similar interaction patterns to The Godfather (1972) (factor similarity 0.50)"
+    )
+
+
+def test_neighbour_part_zero_in_common_names_the_kind_of_data() -> None:
+    cat = _catalog()
+    # u0 likes 0 (rating 5 >= mean 3) but not 1 (1 < 3): 0 liked both
+    ratings = Interactions(
+        np.array(["u0"]),
+        np.array([0, 0], np.int32),
+        np.array([0, 1], np.int32),
+        np.array([5, 1], np.float32),
+        4,
+        value_kind="rating",
+    )
+    out = neighbour_part(cat, 0, 1, 0.21, CoOccurrence(ratings))
+    assert (
+        out
+        == "similar rating patterns to The Godfather (1972) (factor similarity 0.21)"
+    )
+    assert "0 in common" not in out and "people" not in out
+    plays = Interactions(
+        np.array(["u0", "u1"]),
+        np.array([0, 1], np.int32),
+        np.array([0, 1], np.int32),
+        np.array([40, 3], np.float32),
+        4,
+        value_kind="playcount",
+    )
+    out = neighbour_part(cat, 0, 1, 0.3, CoOccurrence(plays))
+    assert out.startswith("similar listening patterns to The Godfather (1972)")
+
+
+class _ShortTerms:
+    def __init__(self, terms: list[str]) -> None:
+        self.terms = terms
+        self.asked: list[int] = []
+
+    def shared_terms(self, source, target, n=3):
+        self.asked.append(n)
+        return self.terms[:n]
+
+
+def test_content_part_drops_short_title_words_when_better_exist() -> None:
+    fake = _ShortTerms(
+        ["title re", "genre Drama", "title s", "title ii", "title 2", "tag heist"]
+    )
+    # "re", "s", "ii" are one or two letters: skipped; "2" is not a word
+    assert content_part(fake, [0], 1) == "shares: genre Drama, title 2, tag heist"
+    assert fake.asked == [9]  # looks past the first three terms
+    assert content_part(_ShortTerms(["title re", "title we"]), [0], 1) == (
+        "shares: title re, title we"  # nothing better is shared: keep them
+    )
+    assert content_part(_ShortTerms(["tag re", "title red"]), [0], 1) == (
+        "shares: tag re, title red"  # only title words are filtered
+    )
+    assert is_short_title_word("title la") and not is_short_title_word("title law")
 
 
 def test_explainer_caches_and_omits_non_positive_links() -> None:
@@ -113,7 +177,7 @@ def test_explainer_caches_and_omits_non_positive_links() -> None:
     )
     assert first == (
         "shares: genre Crime, tag mafia, title godfather; "
-        "people who liked The Godfather (1972) also liked this (similarity 0.90)"
+        "similar interaction patterns to The Godfather (1972) (factor similarity 0.90)"
     )
     ex.why(
         "item", 1, content_sources=[0], collab_sources=[0], similarity=0.9, cache=cache
@@ -146,3 +210,26 @@ def test_content_part_with_real_tfidf() -> None:
     assert out.startswith("shares: ")
     assert "godfather" in out and "Crime" in out
     assert content_part(index, [0], 2) == ""
+
+
+def test_content_part_real_tfidf_skips_title_re_from_we_re() -> None:
+    from inkpick_desktop.engine.tfidf import TfidfConfig, TfidfIndex
+
+    cat = Catalog(
+        "cinema",
+        np.array(["1", "2"]),
+        np.array(["We're Back! (1993)", "We're No Angels (1989)"]),
+        np.array([1993, 1989], np.int32),
+        {"genres": np.array(["Comedy|Animation", "Comedy|Crime"])},
+        ("genres",),
+    )
+    index = TfidfIndex.from_catalog(
+        cat,
+        TfidfConfig(
+            field_weights={"title": 1.0, "genres": 1.0}, label_fields=("genres",)
+        ),
+    )
+    raw = index.shared_terms(0, 1, n=9)
+    assert "title re" in raw  # the index does share the fragment
+    out = content_part(index, [0], 1)
+    assert "title re" not in out and "genre Comedy" in out

@@ -19,28 +19,47 @@ from inkpick_desktop.engine.hybrid import (
     check_unit,
     mode_relevance,
     rescale,
+    rescale_rows,
     select_candidates,
     top_n,
 )
 from inkpick_desktop.engine.results import Mode
 
 
-def test_rescale_min_max_after_clipping_negatives() -> None:
-    out = rescale([0.8, 0.6, -0.5, 0.2])
-    # -0.5 clips to 0, the minimum; max 0.8 -> 1
-    np.testing.assert_allclose(out, [1.0, 0.75, 0.0, 0.25], rtol=1e-6)
+def test_rescale_max_scaling_divides_by_the_maximum() -> None:
+    out = rescale([0.5, 0.4, 0.1])
+    # 0.5 / 0.5, 0.4 / 0.5, 0.1 / 0.5; min-max would have given 1, 0.75, 0
+    np.testing.assert_allclose(out, [1.0, 0.8, 0.2], rtol=1e-6)
     assert out.dtype == np.float32
 
 
-def test_rescale_constant_component_maps_to_zero() -> None:
-    np.testing.assert_array_equal(rescale([0.4, 0.4, 0.4]), [0.0, 0.0, 0.0])
+def test_rescale_negative_clips_to_zero_before_scaling() -> None:
+    out = rescale([0.8, 0.6, -0.5, 0.2])
+    # -0.5 -> 0, then / 0.8: 1, 0.75, 0, 0.25
+    np.testing.assert_allclose(out, [1.0, 0.75, 0.0, 0.25], rtol=1e-6)
+
+
+def test_rescale_ties_at_the_top_all_show_one() -> None:
+    np.testing.assert_array_equal(rescale([0.4, 0.4, 0.4]), [1.0, 1.0, 1.0])
+    np.testing.assert_array_equal(rescale([1.0, 1.0, 0.0]), [1.0, 1.0, 0.0])
+
+
+def test_rescale_no_positive_value_maps_to_zero() -> None:
     np.testing.assert_array_equal(rescale([0.0, 0.0]), [0.0, 0.0])
     np.testing.assert_array_equal(rescale([-1.0, -3.0]), [0.0, 0.0])
+    # at or below the floor of 1e-12 a maximum is noise, not evidence
+    np.testing.assert_array_equal(rescale([1e-13, 0.0]), [0.0, 0.0])
 
 
-def test_rescale_nan_and_empty_never_give_nan() -> None:
-    out = rescale([np.nan, 1.0, 0.5])
-    np.testing.assert_allclose(out, [0.0, 1.0, 0.5])
+def test_rescale_near_identical_values_stay_near_one() -> None:
+    out = rescale([0.99943, 0.99981, 0.99950])
+    # 0.99943 / 0.99981 = 0.999620, 0.99950 / 0.99981 = 0.999690: no spreading
+    np.testing.assert_allclose(out, [0.999620, 1.0, 0.999690], atol=1e-6)
+
+
+def test_rescale_nan_inf_and_empty_never_give_nan() -> None:
+    out = rescale([np.nan, 1.0, 0.5, np.inf, -np.inf])
+    np.testing.assert_allclose(out, [0.0, 1.0, 0.5, 0.0, 0.0])
     assert rescale([]).shape == (0,)
 
 
@@ -48,8 +67,46 @@ def test_rescale_nan_and_empty_never_give_nan() -> None:
 @given(st.lists(st.floats(-5, 5) | st.just(float("nan")), min_size=1, max_size=30))
 def test_rescale_in_unit_interval_property(values: list[float]) -> None:
     out = rescale(values)
+    x = np.nan_to_num(np.asarray(values, np.float64), nan=0.0).clip(0.0, None)
     assert not np.isnan(out).any()
     assert out.min() >= 0.0 and out.max() <= 1.0
+    assert not out[x == 0].any()  # no evidence stays 0
+    if x.max() > 1e-12:
+        assert out.max() == 1.0
+        np.testing.assert_allclose(out, x / x.max(), rtol=1e-6, atol=1e-7)
+
+
+@settings(deadline=None, max_examples=60)
+@given(
+    st.integers(1, 4).flatmap(
+        lambda rows: st.tuples(
+            st.lists(
+                st.lists(
+                    st.floats(-2, 2) | st.just(float("nan")), min_size=5, max_size=5
+                ),
+                min_size=rows,
+                max_size=rows,
+            ),
+            st.lists(
+                st.lists(st.booleans(), min_size=5, max_size=5),
+                min_size=rows,
+                max_size=rows,
+            ),
+        )
+    )
+)
+def test_rescale_rows_equals_rescale_per_row(data) -> None:
+    values, mask = np.asarray(data[0]), np.asarray(data[1], bool)
+    out = rescale_rows(values, mask)
+    for r in range(len(values)):
+        expected = np.zeros(5, np.float32)
+        expected[mask[r]] = rescale(values[r, mask[r]])
+        np.testing.assert_array_equal(out[r], expected)
+
+
+def test_rescale_rows_misaligned_raises() -> None:
+    with pytest.raises(InvalidInputError, match=r"\(2, 3\), \(2, 2\)"):
+        rescale_rows(np.zeros((2, 3)), np.zeros((2, 2), bool))
 
 
 @pytest.mark.parametrize(
@@ -121,23 +178,57 @@ def test_candidate_size_rule() -> None:
     assert candidate_size(50) == 500
 
 
+def test_blend_item_without_data_can_outrank_supported_item() -> None:
+    # the documented rule: no data keeps only the content share α·content
+    out = blend([1.0, 0.4], [0.0, 0.99], [False, True], 0.65)
+    # 0.65 * 1.0 = 0.65 against 0.65 * 0.4 + 0.35 * 0.99 = 0.26 + 0.3465
+    np.testing.assert_allclose(out, [0.65, 0.6065], rtol=1e-6)
+
+
 def test_mode_relevance_per_mode() -> None:
     c = np.array([1.0, 0.5], np.float32)
-    f = np.array([0.0, 1.0], np.float32)
+    f = np.array([0.4, 1.0], np.float32)
     has = np.array([True, False])
     valid, rel = mode_relevance("collaborative", c, f, has, 0.3)
     assert valid.tolist() == [True, False]
     valid, rel = mode_relevance("hybrid", c, f, has, 0.3)
-    np.testing.assert_allclose(rel, [0.3, 0.15], rtol=1e-6)
+    assert valid.tolist() == [True, True]
+    # 0.3 * 1 + 0.7 * 0.4 = 0.58; item 1 has no data: 0.3 * 0.5 = 0.15
+    np.testing.assert_allclose(rel, [0.58, 0.15], rtol=1e-6)
     with pytest.raises(InvalidInputError, match="'other'"):
         mode_relevance("other", c, f, has, 0.3)
 
 
+def test_mode_relevance_leaves_out_candidates_without_evidence() -> None:
+    c = np.array([0.5, 0.0, 0.0, 0.0, 0.3], np.float32)
+    f = np.array([0.0, 0.7, 0.0, 0.9, 0.0], np.float32)
+    has = np.array([True, True, True, False, True])
+    # item 2: nothing; item 3: a collaborative value but no data behind it
+    assert mode_relevance("content", c, f, has, 0.5)[0].tolist() == [
+        True,
+        False,
+        False,
+        False,
+        True,
+    ]
+    assert mode_relevance("collaborative", c, f, has, 0.5)[0].tolist() == [
+        False,
+        True,
+        False,
+        False,
+        False,
+    ]
+    valid, rel = mode_relevance("hybrid", c, f, has, 0.0)
+    assert valid.tolist() == [True, True, False, False, True]
+    # at α = 0 item 0 scores 0 but keeps its content evidence
+    np.testing.assert_allclose(rel, [0.0, 0.7, 0.0, 0.0, 0.0], atol=1e-7)
+
+
 def test_alpha_schedule_default_curve_values() -> None:
     s = AlphaSchedule()
-    assert s(0) == pytest.approx(0.9)
-    assert s(1) == pytest.approx(0.9)
-    assert s(6) == pytest.approx(0.3 + 0.6 * math.exp(-1.0))
+    assert s(0) == pytest.approx(0.6)
+    assert s(1) == pytest.approx(0.6)
+    assert s(6) == pytest.approx(0.3 + 0.3 * math.exp(-1.0))
     assert s(25) == pytest.approx(0.3, abs=0.01)
 
 

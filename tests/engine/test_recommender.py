@@ -69,7 +69,10 @@ class FakeContent:
         return self.sim[np.ix_(items, items)]
 
     def shared_terms(self, source, target, n=3) -> list[str]:
-        return [f"term {target}"] if not self.is_empty(int(target)) else []
+        # like the real index: terms only where the cosine is positive
+        src = [source] if isinstance(source, (int, np.integer)) else list(source)
+        shares = bool(np.any(self.sim[src, int(target)] > 0))
+        return [f"term {target}"] if shares else []
 
 
 class FakeFactors:
@@ -178,16 +181,18 @@ def _ids(rec) -> list[int]:
 
 # -- hand-computed cases ---------------------------------------------------------
 # Item query on item 0: candidates {1, 2, 3, 4}.
-# content [.8, .6, 0, .2] -> min-max [1, .75, 0, .25]
-# factors over items with data {1, 2, 3}: [.2, .9, .5] -> [0, 1, 3/7]; item 4: none
+# content [.8, .6, 0, .2] -> max-scaled (/ .8) [1, .75, 0, .25]
+# factors over items with data {1, 2, 3}: [.2, .9, .5] -> (/ .9) [2/9, 1, 5/9];
+# item 4: none
 
 
 def test_recommend_item_hybrid_half_hand_values() -> None:
     rec = _recommender().recommend_item(0, alpha=0.5, k=4)
     assert _ids(rec) == [2, 1, 3, 4]
     scores = [r.score for r in rec.rows]
+    # 2: .5 * .75 + .5 * 1 = .875; 1: .5 * 1 + .5 * 2/9 = 11/18; 3: .5 * 5/9 = 5/18
     # item 4 has no collaborative data: it keeps only its content part, 0.5 * 0.25
-    np.testing.assert_allclose(scores, [0.875, 0.5, 0.5 * 3 / 7, 0.125], rtol=1e-5)
+    np.testing.assert_allclose(scores, [0.875, 11 / 18, 5 / 18, 0.125], rtol=1e-5)
     assert rec.rows[0].content == pytest.approx(0.75)
     assert rec.rows[0].collaborative == pytest.approx(1.0)
     row4 = rec.rows[3]
@@ -200,10 +205,16 @@ def test_recommend_item_alpha_one_equals_content_ranking() -> None:
     r = _recommender()
     hybrid = r.recommend_item(0, alpha=1.0, k=4)
     content = r.recommend_item(0, mode=Mode.CONTENT, k=4)
-    assert _ids(hybrid) == _ids(content) == [1, 2, 4, 3]
-    assert [x.score for x in hybrid.rows] == [x.score for x in content.rows]
+    # item 3 has content 0: content mode leaves it out (no evidence); hybrid
+    # keeps it last with score 0 because its factors do link it (5/9)
+    assert _ids(content) == [1, 2, 4]
+    assert _ids(hybrid) == [1, 2, 4, 3]
+    assert [x.score for x in hybrid.rows[:3]] == [x.score for x in content.rows]
+    assert hybrid.rows[3].score == 0.0
+    assert hybrid.rows[3].collaborative == pytest.approx(5 / 9)
     assert all(x.collaborative is None for x in content.rows)
     assert content.alpha == 1.0
+    assert content.notes == ("only 3 items have content evidence for this query",)
 
 
 def test_recommend_item_alpha_zero_equals_collaborative_ranking() -> None:
@@ -212,8 +223,8 @@ def test_recommend_item_alpha_zero_equals_collaborative_ranking() -> None:
     assert _ids(collab) == [2, 3, 1]  # item 4 has no data: not ranked
     assert all(x.content is None for x in collab.rows)
     hybrid = r.recommend_item(0, alpha=0.0, k=4)
-    # items with data keep the collaborative order; item 4 (no data) scores
-    # alpha * content = 0 and ties with item 1, which wins by index
+    # items with data keep the collaborative order (1, 5/9, 2/9); item 4 (no
+    # data) scores alpha * content = 0 but has content evidence: listed last
     assert [i for i in _ids(hybrid) if HAS_DATA[i]] == _ids(collab)
     assert _ids(hybrid) == [2, 3, 1, 4]
 
@@ -221,7 +232,7 @@ def test_recommend_item_alpha_zero_equals_collaborative_ranking() -> None:
 def test_recommend_item_auto_alpha_uses_history_one() -> None:
     rec = _recommender().recommend_item(0, k=2)
     assert rec.auto_alpha is True
-    assert rec.alpha == pytest.approx(AlphaSchedule()(1)) == pytest.approx(0.9)
+    assert rec.alpha == pytest.approx(AlphaSchedule()(1)) == pytest.approx(0.6)
 
 
 def test_recommend_item_without_schedule_uses_default_alpha() -> None:
@@ -237,7 +248,7 @@ def test_latency_and_components_filled() -> None:
     comp = rec.components
     assert comp is not None and comp.candidates.tolist() == [1, 2, 3, 4]
     np.testing.assert_allclose(comp.content, [1.0, 0.75, 0.0, 0.25], rtol=1e-6)
-    np.testing.assert_allclose(comp.collaborative, [0.0, 1.0, 3 / 7, 0.0], rtol=1e-5)
+    np.testing.assert_allclose(comp.collaborative, [2 / 9, 1.0, 5 / 9, 0.0], rtol=1e-5)
     assert comp.has_collaborative.tolist() == [True, True, True, False]
 
 
@@ -283,13 +294,84 @@ def test_profile_excludes_picks_by_default_and_on_request_keeps_them() -> None:
 
 def test_profile_diversity_reorders_hand_case() -> None:
     r = _recommender()
-    plain = r.recommend_profile([3], mode="content", k=4)
-    # content row of item 3: [0, .1, 0, -, 0] -> rescaled item 1 = 1, others 0
-    assert _ids(plain) == [1, 0, 2, 4]
-    diverse = r.recommend_profile([3], mode="content", k=4, diversity=0.0)
-    # after item 1, least similar to it: item 4 (0.0), then max sims 0: 2 vs 0:
-    # sim(2,{1,4}) = .5, sim(0,{1,4}) = .8 -> 2, then 0
-    assert _ids(diverse) == [1, 4, 2, 0]
+    plain = r.recommend_profile([2], mode="content", k=4)
+    # content row of item 2 over 0, 1, 3, 4: [.6, .5, 0, .3] -> / .6 ->
+    # [1, 5/6, 0, .5]; item 3 has no evidence and is left out
+    assert _ids(plain) == [0, 1, 4]
+    np.testing.assert_allclose([x.score for x in plain.rows], [1.0, 5 / 6, 0.5])
+    assert plain.notes == ("only 3 items have content evidence for this query",)
+    diverse = r.recommend_profile([2], mode="content", k=4, diversity=0.5)
+    # after item 0: gain(1) = .5 * 5/6 - .5 * sim(1, 0) .8 = .0167,
+    # gain(4) = .5 * .5 - .5 * sim(4, 0) .2 = .15 -> 4, then 1
+    assert _ids(diverse) == [0, 4, 1]
+
+
+def test_rows_without_any_evidence_are_not_shown() -> None:
+    r = _recommender()
+    rec = r.recommend_item(3, alpha=0.5, k=4)
+    # content row 3 over 0, 1, 2, 4: [0, .1, 0, 0] -> [0, 1, 0, 0]; factors over
+    # 0, 1, 2: [.5, .4, .3] -> [1, .8, .6]; item 4 has neither: not shown
+    # 1: .5 + .4 = .9; 0: .5 * 1 = .5; 2: .5 * .6 = .3
+    assert _ids(rec) == [1, 0, 2]
+    np.testing.assert_allclose([x.score for x in rec.rows], [0.9, 0.5, 0.3])
+    assert rec.notes == (
+        "only 3 items have content or collaborative evidence for this query",
+    )
+
+
+def test_huge_k_is_capped_at_the_catalog_size() -> None:
+    r = _recommender()
+    rec = r.recommend_item(0, alpha=0.5, k=10**20)
+    assert rec.k == 5
+    assert _ids(rec) == [2, 1, 3, 4]  # every rankable item, as for k=4
+    again = r.reblend(rec, k=10**30, alpha=0.2)
+    assert again.k == 5 and set(_ids(again)) == {1, 2, 3, 4}
+    user = r.recommend_user("nobody", k=10**20)  # popularity fallback
+    assert user.k == 5 and _ids(user) == [0, 1, 2, 3]
+
+
+def test_tied_perfect_content_matches_all_show_one() -> None:
+    from inkpick_desktop.engine.tfidf import TfidfConfig, TfidfIndex
+
+    cat = Catalog(
+        "cinema",
+        np.array(["a", "b", "c", "d"]),
+        np.array(["Same Film (2000)"] * 3 + ["Other Thing (2001)"]),
+        np.array([2000, 2000, 2000, 2001], np.int32),
+        {"genres": np.array(["Drama", "Drama", "Drama", "Comedy"])},
+        ("genres",),
+    )
+    content = TfidfIndex.from_catalog(
+        cat,
+        TfidfConfig(
+            field_weights={"title": 1.0, "genres": 1.0}, label_fields=("genres",)
+        ),
+    )
+    r = Recommender("cinema", cat, content=content, search=FakeSearch(cat))
+    rec = r.recommend_item(0, mode="content", k=3)
+    # identical rows: cosine 1 (up to float rounding) for 1 and 2, 0 for 3
+    assert _ids(rec) == [1, 2]
+    assert [round(x.score, 3) for x in rec.rows] == [1.0, 1.0]
+    assert [round(x.content, 3) for x in rec.rows] == [1.0, 1.0]
+
+
+def test_near_identical_factor_cosines_stay_near_one() -> None:
+    cat = _catalog(4)
+    sim = np.eye(4, dtype=np.float32)
+    sim[0, 1:] = sim[1:, 0] = [0.99943, 0.99981, 0.9995]
+    r = Recommender(
+        "cinema",
+        cat,
+        content=FakeContent(np.eye(4, dtype=np.float32)),
+        search=FakeSearch(cat),
+        collaborative=FakeFactors(sim, np.ones(4, bool), USER_SCORES[:, :4]),
+    )
+    rec = r.recommend_item(0, mode="collaborative", k=3)
+    assert _ids(rec) == [2, 3, 1]
+    # / .99981: 1, .99969, .99962 - never spread to 1 ... 0 as min-max did
+    np.testing.assert_allclose(
+        [x.collaborative for x in rec.rows], [1.0, 0.999690, 0.999620], atol=1e-6
+    )
 
 
 def test_user_query_excludes_seen_and_uses_user_factors() -> None:
@@ -359,8 +441,20 @@ def test_explanations_per_mode() -> None:
     rec = r.recommend_item(0, alpha=0.5, k=4)
     by_item = {x.index: x.why for x in rec.rows}
     assert by_item[4] == "shares: term 4"  # no collaborative data
-    assert by_item[2].startswith("shares: term 2; people who liked Film A (2000)")
-    assert "2 in common" not in by_item[2] and "similarity 0.90" in by_item[2]
+    # u1 liked items 0 and 2 (ratings 5, 5 >= mean 4.33): 1 in common
+    assert by_item[2] == (
+        "shares: term 2; people who liked Film A (2000) also liked this "
+        "(1 in common, similarity 0.90)"
+    )
+    # u0 rated item 1 below their mean and u1 item 3: nobody liked both, so no
+    # claim about people, only the factor link
+    assert by_item[1] == (
+        "shares: term 1; similar rating patterns to Film A (2000) "
+        "(factor similarity 0.20)"
+    )
+    assert by_item[3] == (
+        "similar rating patterns to Film A (2000) (factor similarity 0.50)"
+    )
     prof = r.recommend_profile([0, 3], mode="collaborative", k=1)
     assert prof.rows[0].why == "liked together with: Film A (2000), Film D (2003)"
 
