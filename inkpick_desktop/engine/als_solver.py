@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import numpy.typing as npt
@@ -78,7 +79,9 @@ class RowLayout:
             longest = int(sizes[i])
             cap = min(len(order), i + max(1, _GROUP_ENTRIES // longest))
             # sizes fall, so the rows still filled enough are a prefix of i:cap
-            stop = i + int(np.searchsorted(-sizes[i:cap], -_MIN_FILL * longest, "right"))
+            stop = i + int(
+                np.searchsorted(-sizes[i:cap], -_MIN_FILL * longest, "right")
+            )
             stop = max(stop, i + 1)
             if groups and block_entries + (stop - i) * longest > _BLOCK_ENTRIES:
                 self.blocks.append((block_start, i, groups))
@@ -180,21 +183,33 @@ def cg_half_step(
         extra = [conf * g.values for _, g in ys]  # c - 1, 0 in padding
         bounds = np.cumsum([0] + [len(g.cols) for g in groups])
 
-        def apply(p: FloatArray) -> FloatArray:
-            # (G + lambda I) p + Y_u^T (C_u - I) Y_u p, group by group
-            res = small_gemm(p, fixed_gram)
-            res += reg * p
-            for (y, _), w, a, b in zip(ys, extra, bounds[:-1], bounds[1:], strict=True):
-                along = np.einsum("blf,bf->bl", y, p[a:b])
-                res[a:b] += np.einsum("blf,bl->bf", y, w * along)
-            return res
-
+        apply = partial(
+            _apply, ys=ys, extra=extra, bounds=bounds, g=fixed_gram, reg=reg
+        )
         rhs = np.empty((stop - start, f), np.float32)
         for (y, g), w, a, b in zip(ys, extra, bounds[:-1], bounds[1:], strict=True):
             rhs[a:b] = np.einsum("blf,bl->bf", y, np.where(g.mask, 1 + w, 0))
         x = current[layout.rows[start:stop]]
         out[layout.rows[start:stop]] = _cg(apply, x, rhs, steps)
     return out
+
+
+def _apply(
+    p: FloatArray,
+    *,
+    ys: list[tuple[FloatArray, _Group]],
+    extra: list[FloatArray],
+    bounds: npt.NDArray[np.int64],
+    g: FloatArray,
+    reg: np.float32,
+) -> FloatArray:
+    """``(G + lambda I) p + Y_u^T (C_u - I) Y_u p`` for every row, group by group."""
+    res = small_gemm(p, g)
+    res += reg * p
+    for (y, _), w, a, b in zip(ys, extra, bounds[:-1], bounds[1:], strict=True):
+        along = np.einsum("blf,bf->bl", y, p[a:b])
+        res[a:b] += np.einsum("blf,bl->bf", y, w * along)
+    return res
 
 
 def _cg(

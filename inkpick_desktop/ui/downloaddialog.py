@@ -126,7 +126,13 @@ class DownloadDialog(QDialog):
     @Slot(str, int, object)
     def _on_finished(self, key: str, serial: int, result: object) -> None:
         if serial == self._serial:
-            self.info.setText(f"{key[len(TASK_PREFIX) :]} downloaded and verified.")
+            name = key[len(TASK_PREFIX) :]
+            warnings = list(getattr(result, "warnings", ()))
+            if getattr(result, "unverified", ()):
+                text = f"{name} downloaded and checked (rows and loaders)"
+            else:
+                text = f"{name} downloaded and verified"
+            self.info.setText(". ".join([text, *warnings]) + ".")
             self._next()
 
     @Slot(str, int, object, str)

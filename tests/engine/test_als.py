@@ -274,3 +274,30 @@ def test_als_beats_popularity_on_movielens_holdout(datasets_root):
         pop_hits += i in pop.recommend(10, exclude=model.seen_items(u))[0]
     assert als_hits > 1.3 * pop_hits
     assert als_hits / 610 > 0.05
+
+
+def test_als_solver_gram_and_small_gemm_equal_dense(rng):
+    from inkpick_desktop.engine.als_solver import gram, small_gemm
+
+    y = rng.standard_normal((130, 5)).astype(np.float32)  # 2 stacks of 64 + 2
+    w = rng.random(130)
+    y64 = y.astype(np.float64)
+    np.testing.assert_allclose(gram(y), y64.T @ y64, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(
+        gram(y, weights=w), (y64.T * w) @ y64, rtol=1e-5, atol=1e-5
+    )
+    rows = np.array([3, 70, 129])
+    np.testing.assert_allclose(gram(y, rows), y64[rows].T @ y64[rows], atol=1e-5)
+    b = rng.standard_normal((5, 4)).astype(np.float32)
+    np.testing.assert_allclose(small_gemm(y, b), y64 @ b, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("steps", [None, 3])
+def test_als_half_step_rows_without_data_get_zero(rng, steps):
+    m = CsrMatrix.from_dense(TINY)  # user 3 has no entry
+    items = rng.standard_normal((5, 3)).astype(np.float32)
+    current = np.ones((4, 3), np.float32)
+    config = AlsConfig(factors=3, cg_steps=steps)
+    got = solve_side(m, items, current, config)
+    assert got[3].tolist() == [0.0, 0.0, 0.0]
+    assert np.all(got[:3] != 0)

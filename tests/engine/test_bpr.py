@@ -159,3 +159,34 @@ def test_bpr_random_matrices_stay_finite(n_users, n_items, factors, seed):
     assert np.all(np.isfinite(model.contributions([item], item)))
     for u in range(n_users):
         assert np.all(np.isfinite(model.recommend(u, n_items)[1]))
+
+
+def _random_item_model(n_items: int, f: int = 16) -> BprModel:
+    gen = np.random.default_rng(4)
+    items = gen.standard_normal((n_items, f)).astype(np.float32)
+    seen = CsrMatrix.from_dense(np.ones((1, n_items), np.float32))
+    return BprModel(
+        BprConfig(factors=f), np.zeros((1, f), np.float32), items, seen=seen
+    )
+
+
+def test_bpr_fold_in_negatives_bounded():
+    model = _random_item_model(5000)
+    state = model._fold_in_state(list(range(10)), None)
+    assert len(state.negatives) == bpr.FOLD_IN_NEGATIVES
+    assert len(np.unique(state.negatives)) == bpr.FOLD_IN_NEGATIVES
+    assert not set(state.negatives.tolist()) & set(range(10))
+
+
+def test_bpr_fold_in_sampled_close_to_exact(monkeypatch):
+    model = _random_item_model(5000)
+    picks = [5, 17, 99, 400, 1234, 2000, 2500, 3100, 4000, 4999]
+    sampled = model.fold_in(picks)
+    monkeypatch.setattr(bpr, "FOLD_IN_NEGATIVES", 10**9)
+    exact = model.fold_in(picks)
+    assert len(model._fold_in_state(picks, None).negatives) == 4990
+    cosine = sampled @ exact / (np.linalg.norm(sampled) * np.linalg.norm(exact))
+    assert cosine > 0.98
+    top_s = set(model.recommend(sampled, 20, seen=picks)[0].tolist())
+    top_e = set(model.recommend(exact, 20, seen=picks)[0].tolist())
+    assert len(top_s & top_e) >= 14
