@@ -130,7 +130,7 @@ def main() -> None:
     )
     parser.add_argument("--repeat", type=int, default=2)
     args = parser.parse_args()
-    print(f"cpu count {os.cpu_count()}, numpy {np.__version__}")
+    print(f"cpu count {os.cpu_count()}, numpy {np.__version__}, load {os.getloadavg()}")
     for label, load in (("MovieLens latest-small", movielens), ("Last.fm 2k", lastfm)):
         m = load(args.datasets)
         print(f"{label}: {m.shape[0]} x {m.shape[1]}, {m.nnz} interactions")
@@ -164,6 +164,7 @@ def main() -> None:
             print("  implicit not installed: no comparison")
         for name, model in models.items():
             query_times(model, m, name)
+    print(f"load average at the end {os.getloadavg()}")
 
 
 if __name__ == "__main__":
