@@ -289,7 +289,9 @@ def test_train_refreshes_and_exports(shelf, tmp_path, capsys) -> None:
     assert captured.out.startswith(
         "trained ALS for shelf on Shelf demo: 6 users x 8 books, 18 interactions in "
     )
-    assert "training ALS 100%" in captured.err and "loading" in captured.err
+    # not a terminal: one plain line per stage, no carriage-return updates
+    assert "training ALS ...\n" in captured.err and "loading" in captured.err
+    assert "\r" not in captured.err
     assert out_file.is_file()
     assert list((tmp_path / "cache" / "models").glob("shelf-shelf-als-*.npz"))
 

@@ -74,19 +74,31 @@ def datasets_root(args: argparse.Namespace) -> Path | None:
 
 
 class ProgressLine:
-    """Prints ``stage  42%`` on one self-overwriting stderr line."""
+    """Prints ``stage  42%`` on one self-overwriting stderr line.
+
+    When the stream is not a terminal (a log file, CI), it prints one plain line
+    per stage instead of carriage-return updates.
+    """
 
     def __init__(self, stream: TextIO | None = None, enabled: bool = True) -> None:
         self.stream = stream if stream is not None else sys.stderr
         self.enabled = enabled
         self._last: tuple[str, int] | None = None
         self._width = 0
+        isatty = getattr(self.stream, "isatty", None)
+        self._tty = bool(isatty and isatty())
 
     def __call__(self, stage: str, fraction: float) -> None:
         if not self.enabled:
             return
         pct = -1 if fraction < 0 else int(round(100 * min(fraction, 1.0)))
         if (stage, pct) == self._last:
+            return
+        if not self._tty:
+            if self._last is None or self._last[0] != stage:
+                self.stream.write(f"{stage} ...\n")
+                self.stream.flush()
+            self._last = (stage, pct)
             return
         self._last = (stage, pct)
         text = f"{stage} ..." if pct < 0 else f"{stage} {pct:3d}%"
@@ -96,7 +108,7 @@ class ProgressLine:
         self.stream.flush()
 
     def done(self) -> None:
-        if self.enabled and self._last is not None:
+        if self.enabled and self._tty and self._last is not None:
             self.stream.write("\r" + " " * self._width + "\r")
             self.stream.flush()
             self._last = None
