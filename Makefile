@@ -5,13 +5,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test bench screenshots lint clean
+.PHONY: setup run test bench screenshots lint clean installer
 
 $(STAMP): pyproject.toml
 	scripts/system-deps.sh
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,bench,dev]'
+	$(BIN)/python -m pip install --quiet -e '.[test,bench,dev,installer]'
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -28,6 +28,9 @@ bench: $(STAMP)
 screenshots: $(STAMP)
 	scripts/system-deps.sh --xvfb
 	$(BIN)/python scripts/screenshots.py
+
+installer: $(STAMP)
+	$(BIN)/python packaging/build.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check inkpick_desktop tests

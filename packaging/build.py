@@ -49,7 +49,7 @@ def version() -> str:
     text = (REPO / "inkpick_desktop" / "__init__.py").read_text(encoding="utf-8")
     found = re.search(r'^__version__ = "([^"]+)"', text, re.M)
     if found is None:
-        raise BuildError("no __version__ = \"...\" line in inkpick_desktop/__init__.py")
+        raise BuildError('no __version__ = "..." line in inkpick_desktop/__init__.py')
     return found.group(1)
 
 
@@ -79,10 +79,19 @@ def run_pyinstaller(dist: Path, work: Path) -> Path:
             f"({sys.executable}); run: pip install -e '.[installer]'"
         ) from None
     command = [
-        sys.executable, "-m", "PyInstaller", "--noconfirm", "--clean",
-        "--log-level", "WARN", "--distpath", str(dist), "--workpath", str(work),
+        sys.executable,
+        "-m",
+        "PyInstaller",
+        "--noconfirm",
+        "--clean",
+        "--log-level",
+        "WARN",
+        "--distpath",
+        str(dist),
+        "--workpath",
+        str(work),
         str(SPEC),
-    ]  # fmt: skip
+    ]
     logger.info("running %s", " ".join(command))
     done = subprocess.run(command, cwd=REPO, check=False)
     bundle = dist / APP

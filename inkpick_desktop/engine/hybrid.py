@@ -138,9 +138,16 @@ def top_n(scores: npt.ArrayLike, n: int, valid: BoolArray | None = None) -> IntA
         return np.zeros(0, np.int32)
     vals = s[idx]
     if n < len(idx):
+        # Score vectors are mostly exact zeros (items sharing no term with the
+        # query); selection over long runs of equal values is slow, so when at
+        # least n scores are positive the rest cannot reach the top n.
+        positive = vals > 0
+        if np.count_nonzero(positive) >= n:
+            idx, vals = idx[positive], vals[positive]
+    if n < len(idx):
         # Everything strictly above the n-th best value is in; items equal to it
         # are all kept so the index tie-break below stays exact.
-        kth = np.partition(vals, len(vals) - n)[len(vals) - n]
+        kth = -np.partition(-vals, n - 1)[n - 1]
         keep = vals >= kth
         idx, vals = idx[keep], vals[keep]
     order = np.lexsort((idx, -vals))[:n]

@@ -73,7 +73,9 @@ class ImportedService:
         cache_dir: Any = None,
         progress: ProgressCallback | None = None,
         cancel: CancelToken | None = None,
+        learn_alpha: bool = False,
     ) -> Recommender:
+        # Content only: there is no collaborative model, so no α to learn.
         return build_imported(self.loaded, self.label, progress, cancel)
 
 

@@ -186,7 +186,15 @@ class FakeService:
     gate: threading.Event | None = None  # build waits on it (checking cancel)
     builds: list[str] = dataclasses.field(default_factory=list)
 
-    def build(self, root, dataset=None, cache_dir=None, progress=None, cancel=None):
+    def build(
+        self,
+        root,
+        dataset=None,
+        cache_dir=None,
+        progress=None,
+        cancel=None,
+        learn_alpha=False,
+    ):
         cancel = cancel or CancelToken()
         self.builds.append(str(dataset))
         step = 0
