@@ -17,8 +17,11 @@ full match ranks first anyway, so the item's best is unchanged.
 
 from __future__ import annotations
 
+import bisect
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 import numpy.typing as npt
@@ -26,7 +29,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from inkpick_desktop.data.model import LABEL_SEP, Catalog
-from inkpick_desktop.engine.errors import InvalidInputError
+from inkpick_desktop.engine.errors import InvalidInputError, ModelFormatError
 from inkpick_desktop.engine.ngram import QueryKey, expand_ranges
 
 Int64Array = npt.NDArray[np.int64]
@@ -308,5 +311,161 @@ def duplicated_titles(catalog: Catalog) -> npt.NDArray[np.bool_]:
 
 
 def titles_checksum(catalog: Catalog) -> int:
-    joined = "\n".join(str(t) for t in catalog.titles.tolist())
-    return zlib.crc32(joined.encode("utf-8"))
+    """CRC-32 of the display titles and, when present, the ``search_titles``."""
+    joined = "\n".join(map(str, catalog.titles.tolist()))
+    crc = zlib.crc32(joined.encode("utf-8"))
+    if catalog.search_titles is not None:
+        extra = "\n".join(map(str, catalog.search_titles.tolist()))
+        crc = zlib.crc32(b"\0" + extra.encode("utf-8"), crc)
+    return crc
+
+
+@dataclass(frozen=True, eq=False)
+class ExactForms:
+    """The exact-lookup map: every stripped title form and the items it names.
+
+    Form ``j`` is ``text[ptr[j]:ptr[j+1]]`` (character offsets; the forms are
+    sorted and unique, so no separator is needed) and names the items
+    ``items[item_ptr[j]:item_ptr[j+1]]``, ascending. Looked up by bisection,
+    so loading a saved map costs no dictionary build.
+    """
+
+    text: str
+    ptr: Int64Array
+    item_ptr: Int64Array
+    items: npt.NDArray[np.int32]
+
+    @classmethod
+    def build(cls, forms_per_item: list[list[str]]) -> ExactForms:
+        groups: dict[str, list[int]] = {}
+        for i, forms in enumerate(forms_per_item):
+            for form in forms:
+                groups.setdefault(form, []).append(i)
+        forms = sorted(groups)
+        n = len(forms)
+        ptr = np.zeros(n + 1, np.int64)
+        np.cumsum(np.fromiter(map(len, forms), np.int64, count=n), out=ptr[1:])
+        sizes = np.fromiter((len(groups[f]) for f in forms), np.int64, count=n)
+        item_ptr = np.zeros(n + 1, np.int64)
+        np.cumsum(sizes, out=item_ptr[1:])
+        flat = (i for f in forms for i in groups[f])
+        items = np.fromiter(flat, np.int32, count=int(item_ptr[-1]))
+        return cls("".join(forms), ptr, item_ptr, items)
+
+    def lookup(self, form: str) -> npt.NDArray[np.int32]:
+        """Items having ``form`` as their title or a search form (may be empty)."""
+        n = len(self.ptr) - 1
+        j = bisect.bisect_left(range(n), form, key=self._form)
+        if j < n and self._form(j) == form:
+            return self.items[self.item_ptr[j] : self.item_ptr[j + 1]]
+        return self.items[:0]
+
+    def _form(self, j: int) -> str:
+        return self.text[self.ptr[j] : self.ptr[j + 1]]
+
+    def to_arrays(self, prefix: str) -> dict[str, np.ndarray]:
+        return {
+            f"{prefix}_text": np.frombuffer(self.text.encode("utf-8"), np.uint8),
+            f"{prefix}_ptr": self.ptr,
+            f"{prefix}_item_ptr": self.item_ptr,
+            f"{prefix}_items": self.items,
+        }
+
+    @classmethod
+    def from_arrays(
+        cls, arrays: Mapping[str, np.ndarray], prefix: str, n_items: int
+    ) -> ExactForms:
+        """Read :meth:`to_arrays` output; :class:`ModelFormatError` when damaged.
+
+        Raises ``KeyError``/``UnicodeDecodeError`` for a missing array or bad
+        text, for the caller to report.
+        """
+        text = np.asarray(arrays[f"{prefix}_text"], np.uint8).tobytes().decode()
+        out = cls(
+            text,
+            np.asarray(arrays[f"{prefix}_ptr"], np.int64),
+            np.asarray(arrays[f"{prefix}_item_ptr"], np.int64),
+            np.asarray(arrays[f"{prefix}_items"], np.int32),
+        )
+        problem = out._problem(n_items)
+        if problem:
+            raise ModelFormatError(f"title index exact forms: {problem}")
+        return out
+
+    def _problem(self, n_items: int) -> str:
+        ptr, item_ptr, items = self.ptr, self.item_ptr, self.items
+        if ptr.ndim != 1 or item_ptr.shape != ptr.shape or items.ndim != 1:
+            return f"pointer shapes {ptr.shape} and {item_ptr.shape} disagree"
+        if len(ptr) == 0 or ptr[0] != 0 or ptr[-1] != len(self.text):
+            return f"form offsets do not span the {len(self.text)} characters"
+        if item_ptr[0] != 0 or item_ptr[-1] != len(items):
+            return f"item pointers do not span the {len(items)} items"
+        if np.any(np.diff(ptr) <= 0) or np.any(np.diff(item_ptr) <= 0):
+            return "a form is empty or has no item"
+        if len(items) and not 0 <= items.min() <= items.max() < n_items:
+            return f"an item is outside 0..{n_items - 1}"
+        runs = np.diff(items.astype(np.int64))
+        if np.any((runs <= 0) & ~np.isin(np.arange(1, len(items)), item_ptr)):
+            return "the items of a form are not strictly ascending"
+        forms = [self.text[a:b] for a, b in pairwise(ptr.tolist())]
+        if any(a >= b for a, b in pairwise(forms)):
+            return "the forms are not sorted and unique"
+        return ""
+
+
+@dataclass(frozen=True, eq=False)
+class DerivedIndex:
+    """What :class:`.fuzzy.TitleSearch` derives from the catalog and its key
+    order, saved with the index so that loading it builds no dictionaries."""
+
+    sorted_rows: npt.NDArray[np.int32]  # key rows in sorted-key order
+    sorted_keys: list[str]  # the keys in that order
+    duplicated: npt.NDArray[np.bool_]  # per item: title shared (show a detail)
+    exact: ExactForms
+
+    @classmethod
+    def compute(cls, catalog: Catalog, keys: list[str]) -> DerivedIndex:
+        order = sorted(range(len(keys)), key=keys.__getitem__)
+        return cls(
+            np.asarray(order, np.int32),
+            [keys[r] for r in order],
+            duplicated_titles(catalog),
+            ExactForms.build(item_forms(catalog)),
+        )
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        out = {
+            "fuzzy_sorted_rows": self.sorted_rows,
+            "fuzzy_duplicated": self.duplicated,
+        }
+        out.update(self.exact.to_arrays("fuzzy_exact"))
+        return out
+
+    @classmethod
+    def from_arrays(
+        cls, arrays: Mapping[str, np.ndarray], keys: list[str], n_items: int
+    ) -> DerivedIndex:
+        rows = np.asarray(arrays["fuzzy_sorted_rows"])
+        dup = np.asarray(arrays["fuzzy_duplicated"])
+        n = len(keys)
+        if rows.dtype != np.int32 or rows.shape != (n,):
+            raise ModelFormatError(
+                f"title index sorted rows: expected int32 of shape ({n},), got "
+                f"{rows.dtype} of shape {rows.shape}"
+            )
+        if n and (
+            rows.min() < 0
+            or rows.max() >= n
+            or np.any(np.bincount(rows, minlength=n) != 1)
+        ):
+            raise ModelFormatError("title index sorted rows are not a permutation")
+        ordered = [keys[r] for r in rows.tolist()]
+        if any(a >= b for a, b in pairwise(ordered)):
+            raise ModelFormatError("title index sorted rows do not sort the keys")
+        if dup.dtype != np.bool_ or dup.shape != (n_items,):
+            raise ModelFormatError(
+                f"title index duplicated titles: expected bool of shape "
+                f"({n_items},), got {dup.dtype} of shape {dup.shape}"
+            )
+        exact = ExactForms.from_arrays(arrays, "fuzzy_exact", n_items)
+        return cls(rows, ordered, dup, exact)

@@ -66,10 +66,10 @@ from rapidfuzz.distance import Levenshtein
 
 from inkpick_desktop.data.model import LABEL_SEP, Catalog
 from inkpick_desktop.engine._fuzzy_rank import (
+    DerivedIndex,
     TitleSearchConfig,
     check_prior,
     completion_order,
-    duplicated_titles,
     item_forms,
     limit_bound,
     match_score,
@@ -105,7 +105,8 @@ __all__ = [
 ]
 
 # 2: key rows numbered by popularity, then length (candidate ties go to low rows).
-FORMAT_VERSION = 2
+# 3: the sorted key order, duplicated titles and exact forms are stored too.
+FORMAT_VERSION = 3
 #: Most keys ranked for the partial-match candidates of one query key.
 _PREFIX_SCAN = 4000
 #: Fields that tell duplicate titles apart, in order of preference.
@@ -158,7 +159,10 @@ class TitleSearch:
         index: NgramIndex,
         prior: npt.NDArray[np.float64] | None,
         config: TitleSearchConfig,
+        derived: DerivedIndex | None = None,
     ) -> None:
+        """``derived``: the catalog- and key-order structures, computed when
+        None (:meth:`build`), else as saved (:meth:`from_arrays`)."""
         self.catalog = catalog
         self.config = config
         self.keys_ = keys
@@ -166,19 +170,15 @@ class TitleSearch:
         self.pair_item_ = pair_item
         self.index_ = index
         self.prior_ = prior
-        self._row_of = {k: r for r, k in enumerate(keys)}
+        if derived is None:
+            derived = DerivedIndex.compute(catalog, keys)
+        self._derived = derived
+        self._sorted_rows = derived.sorted_rows
+        self._sorted_keys = derived.sorted_keys
+        self._exact = derived.exact
+        self._duplicated = derived.duplicated
         self._key_objects = np.array(keys, dtype=object)
         self._breaks = word_breaks(keys)
-        self._sorted_keys = sorted(keys)
-        self._sorted_rows = np.fromiter(
-            (self._row_of[k] for k in self._sorted_keys), np.int32, count=len(keys)
-        )
-        self._exact: dict[str, list[int]] = {}
-        for i, forms in enumerate(item_forms(catalog)):
-            for form in forms:
-                items = self._exact.setdefault(form, [])
-                if not items or items[-1] != i:
-                    items.append(i)
         # The pairs grouped by item: item i owns key rows
         # _item_rows[_item_ptr[i]:_item_ptr[i+1]].
         pair_row = np.repeat(np.arange(len(keys), dtype=np.int64), np.diff(pair_ptr))
@@ -188,10 +188,7 @@ class TitleSearch:
         np.cumsum(
             np.bincount(pair_item, minlength=catalog.n_items), out=self._item_ptr[1:]
         )
-        self._duplicated = duplicated_titles(catalog)
         self._years = catalog.years.astype(np.int64)
-        self._ids = [str(x) for x in catalog.ids.tolist()]
-        self._titles = [str(t).strip() for t in catalog.titles.tolist()]
 
     # -- construction -----------------------------------------------------------
 
@@ -274,6 +271,7 @@ class TitleSearch:
         if self.prior_ is not None:
             out["fuzzy_prior"] = self.prior_
         out.update(self.index_.postings.to_arrays("fuzzy_postings"))
+        out.update(self._derived.to_arrays())
         return out
 
     @classmethod
@@ -315,6 +313,7 @@ class TitleSearch:
                 else None
             )
             config = TitleSearchConfig(**meta["config"])
+            derived = DerivedIndex.from_arrays(arrays, keys, catalog.n_items)
         except ModelFormatError:
             raise
         except (KeyError, ValueError, TypeError, UnicodeDecodeError) as exc:
@@ -332,7 +331,7 @@ class TitleSearch:
             or (prior is not None and prior.shape != (catalog.n_items,))
         ):
             raise ModelFormatError("title index arrays disagree on their sizes")
-        return cls(catalog, keys, pair_ptr, pair_item, index, prior, config)
+        return cls(catalog, keys, pair_ptr, pair_item, index, prior, config, derived)
 
     # -- queries ----------------------------------------------------------------
 
@@ -363,7 +362,7 @@ class TitleSearch:
             (``"!!!"``), or ``limit`` is not a positive int.
         """
         text, variants = self._parse(query, limit)
-        exact = set(self._exact.get(text, ()))
+        exact = set(self._exact.lookup(text).tolist())
         rows, allowed = self._candidate_rows(variants, exact)
         items, code, where, prefix_len = self._score(
             variants, rows, allowed, exact, limit
@@ -454,7 +453,7 @@ class TitleSearch:
             starting=[self._starting_with(q) for q in qkeys] if n_prefix else None,
         )
         # Normalised hits are always scored, however many keys share the grams.
-        hits = [self._row_of[v.key] for v in variants if v.key in self._row_of]
+        hits = [r for r in map(self._row, (v.key for v in variants)) if r >= 0]
         rows = np.concatenate([cand.astype(np.int64), np.asarray(hits, np.int64)])
         if len(rows) == 0:  # no gram in common with any key (e.g. "a"): scan all
             return np.arange(n_keys, dtype=np.int64), None
@@ -465,6 +464,13 @@ class TitleSearch:
         # A key shared with other items reaches them too; they are left out,
         # since only some of their keys were scored.
         return np.unique(self._item_rows[expand_ranges(self._item_ptr, items)]), items
+
+    def _row(self, key: str) -> int:
+        """The row of ``key``, or -1 when no title has that key."""
+        j = bisect.bisect_left(self._sorted_keys, key)
+        if j < len(self._sorted_keys) and self._sorted_keys[j] == key:
+            return int(self._sorted_rows[j])
+        return -1
 
     def _starting_with(self, key: str) -> npt.NDArray[np.int32]:
         """Rows of the keys sharing the first characters of ``key``: as few as
@@ -553,8 +559,8 @@ class TitleSearch:
         """``prefix_len > 0``: a partial match on ``key[:prefix_len]``."""
         return TitleMatch(
             index=item,
-            id=self._ids[item],
-            title=self._titles[item],
+            id=self._id(item),
+            title=self._title(item),
             year=int(self._years[item]),
             distance=d,
             score=match_score(d, len(qkey), len(key), prefix_len),
@@ -562,17 +568,23 @@ class TitleSearch:
             partial=prefix_len > 0,
         )
 
+    def _id(self, item: int) -> str:
+        return str(self.catalog.ids[item])
+
+    def _title(self, item: int) -> str:
+        return str(self.catalog.titles[item]).strip()
+
     def _detail(self, item: int) -> str:
         parts: list[str] = []
         year = int(self._years[item])
-        if year and str(year) not in self._titles[item]:
+        if year and str(year) not in self._title(item):
             parts.append(str(year))
         for name in _DETAIL_FIELDS:
             values = self.catalog.labels(name, item)
             if values:
                 parts.append(LABEL_SEP.join(values))
                 break
-        parts.append(f"id {self._ids[item]}")
+        parts.append(f"id {self._id(item)}")
         return " · ".join(parts)
 
     def _add_completions(
