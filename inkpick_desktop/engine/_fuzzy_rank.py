@@ -18,10 +18,11 @@ full match ranks first anyway, so the item's best is unchanged.
 from __future__ import annotations
 
 import bisect
+import operator
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from itertools import pairwise
+from itertools import islice
 
 import numpy as np
 import numpy.typing as npt
@@ -320,6 +321,10 @@ def titles_checksum(catalog: Catalog) -> int:
     return crc
 
 
+def _strictly_rising(values: list[str]) -> bool:
+    return not any(map(operator.ge, values, islice(values, 1, None)))
+
+
 @dataclass(frozen=True, eq=False)
 class ExactForms:
     """The exact-lookup map: every stripped title form and the items it names.
@@ -407,8 +412,9 @@ class ExactForms:
         runs = np.diff(items.astype(np.int64))
         if np.any((runs <= 0) & ~np.isin(np.arange(1, len(items)), item_ptr)):
             return "the items of a form are not strictly ascending"
-        forms = [self.text[a:b] for a, b in pairwise(ptr.tolist())]
-        if any(a >= b for a, b in pairwise(forms)):
+        bounds = ptr.tolist()
+        forms = list(map(self.text.__getitem__, map(slice, bounds, bounds[1:])))
+        if not _strictly_rising(forms):
             return "the forms are not sorted and unique"
         return ""
 
@@ -460,7 +466,7 @@ class DerivedIndex:
         ):
             raise ModelFormatError("title index sorted rows are not a permutation")
         ordered = [keys[r] for r in rows.tolist()]
-        if any(a >= b for a, b in pairwise(ordered)):
+        if not _strictly_rising(ordered):
             raise ModelFormatError("title index sorted rows do not sort the keys")
         if dup.dtype != np.bool_ or dup.shape != (n_items,):
             raise ModelFormatError(

@@ -198,6 +198,11 @@ class MainWindow(QMainWindow):
         search.triggered.connect(self._focus_search)
         view_menu.addAction(search)
         self.action_focus_search = search
+        tools_menu = self.menuBar().addMenu("&Tools")
+        self.action_evaluate = QAction("&Evaluate current domain…", self)
+        self.action_evaluate.setShortcut(QKeySequence("Ctrl+Shift+E"))
+        self.action_evaluate.triggered.connect(self.open_evaluation)
+        tools_menu.addAction(self.action_evaluate)
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction("&About Inkpick Desktop", self.show_about)
 
@@ -324,6 +329,11 @@ class MainWindow(QMainWindow):
         from inkpick_desktop.ui.downloaddialog import DownloadDialog
 
         DownloadDialog(self, self.tasks, self.datasets_root).exec()
+
+    def open_evaluation(self) -> Any:
+        from inkpick_desktop.ui.evaluationview import open_evaluation
+
+        return open_evaluation(self)
 
     def show_about(self) -> None:
         from inkpick_desktop.ui.about import AboutDialog

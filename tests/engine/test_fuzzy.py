@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import re
 from pathlib import Path
 
@@ -610,6 +611,115 @@ def test_from_arrays_rejects_other_catalog_and_damage() -> None:
     broken["fuzzy_key_grams"] = broken["fuzzy_key_grams"][:-1]
     with pytest.raises(ModelFormatError, match="sizes"):
         TitleSearch.from_arrays(broken, GODFATHER)
+
+
+assert GODFATHER.search_titles is not None
+ROUND_TRIP = make_catalog(
+    [str(t) for t in GODFATHER.titles] + [str(t) for t in PARTIAL.titles],
+    [int(y) for y in GODFATHER.years] + [int(y) for y in PARTIAL.years],
+    search_titles=[str(t) for t in GODFATHER.search_titles] + [""] * PARTIAL.n_items,
+)
+ROUND_TRIP_PRIOR = np.r_[np.arange(GODFATHER.n_items, dtype=float), PARTIAL_PRIOR]
+# (query, best title, distance, corrected, partial): one of each lookup level.
+ROUND_TRIP_QUERIES = [
+    ("Emma (1996)", "Emma (1996)", 0, False, False),  # exact display title
+    ("Spirited Away", "千と千尋の神隠し (2001)", 0, False, False),  # exact form
+    ("the godfather 1972", "Godfather, The (1972)", 0, False, False),  # normalised
+    ("AMELIE", "Amélie (2001)", 0, False, False),  # normalised
+    ("Godfater", "Godfather, The (1972)", 1, True, False),  # fuzzy
+    ("blade runer 2049", "Blade Runner 2049 (2017)", 1, True, False),  # fuzzy
+    ("star wars", "Star Wars: Episode IV - A New Hope (1977)", 0, True, True),
+    ("shawshnk", "Shawshank Redemption, The (1994)", 1, True, True),  # partial
+]
+
+
+@pytest.mark.parametrize(
+    "config",
+    [TitleSearchConfig(), TitleSearchConfig(candidates=5, full_scan_below=0)],
+)
+def test_from_arrays_answers_like_the_built_index(
+    tmp_path: Path, config: TitleSearchConfig
+) -> None:
+    built = TitleSearch.build(ROUND_TRIP, prior=ROUND_TRIP_PRIOR, config=config)
+    path = tmp_path / "titles.npz"
+    np.savez(path, **built.to_arrays())
+    with np.load(path, allow_pickle=False) as data:
+        loaded = TitleSearch.from_arrays(data, ROUND_TRIP)
+    for query, title, distance, corrected, partial in ROUND_TRIP_QUERIES:
+        result = loaded.search(query, limit=30)
+        assert result == built.search(query, limit=30), query
+        best = result.matches[0]
+        assert (best.title, best.distance) == (title, distance), query
+        assert (result.corrected, best.partial) == (corrected, partial), query
+    emmas = loaded.search("emma").matches[:2]  # a duplicated title: told apart
+    assert [m.detail for m in emmas] == ["id 105", "id 104"]
+    for prefix in ("go", "st", "up", "amel", "spirited", "godfater", "m"):
+        assert loaded.suggest(prefix, 20) == built.suggest(prefix, 20), prefix
+    for i in range(ROUND_TRIP.n_items):
+        assert loaded.keys_of(i) == built.keys_of(i)
+
+
+def _swap_first_rows(a: np.ndarray) -> np.ndarray:
+    out = a.copy()
+    out[[0, 1]] = out[[1, 0]]
+    return out
+
+
+def _bump_last(a: np.ndarray) -> np.ndarray:
+    out = a.copy()
+    out[-1] += 1
+    return out
+
+
+def _reverse_text(a: np.ndarray) -> np.ndarray:
+    text = a.tobytes().decode("utf-8")[::-1]  # same length, other forms
+    return np.frombuffer(text.encode("utf-8"), np.uint8)
+
+
+def _first_item_out_of_range(a: np.ndarray) -> np.ndarray:
+    out = a.copy()
+    out[0] = ROUND_TRIP.n_items
+    return out
+
+
+TAMPERING = {
+    "unsorted rows": ("fuzzy_sorted_rows", _swap_first_rows, "do not sort"),
+    "repeated row": ("fuzzy_sorted_rows", lambda a: np.r_[a[:-1], a[:1]], "permut"),
+    "int64 rows": ("fuzzy_sorted_rows", lambda a: a.astype(np.int64), "int32"),
+    "short duplicated": ("fuzzy_duplicated", lambda a: a[:-1], "duplicated titles"),
+    "int duplicated": ("fuzzy_duplicated", lambda a: a.astype(np.int8), "bool"),
+    "form offset": ("fuzzy_exact_ptr", _bump_last, "span"),
+    "item pointer": ("fuzzy_exact_item_ptr", lambda a: a[:-1], "shapes"),
+    "item range": ("fuzzy_exact_items", _first_item_out_of_range, "outside"),
+    "reversed text": ("fuzzy_exact_text", _reverse_text, "not sorted"),
+    "bad utf-8": (
+        "fuzzy_exact_text",
+        lambda a: np.r_[a[:-1], np.uint8(0xFF)],
+        "unreadable",
+    ),
+    "missing": ("fuzzy_exact_items", None, "unreadable"),
+}
+
+
+@pytest.mark.parametrize("case", list(TAMPERING))
+def test_from_arrays_refuses_tampered_derived_arrays(case: str) -> None:
+    name, change, message = TAMPERING[case]
+    arrays = TitleSearch.build(ROUND_TRIP).to_arrays()
+    assert TitleSearch.from_arrays(arrays, ROUND_TRIP).search("emma").matches
+    if change is None:
+        del arrays[name]
+    else:
+        arrays[name] = change(arrays[name])
+    with pytest.raises(ModelFormatError, match=message):
+        TitleSearch.from_arrays(arrays, ROUND_TRIP)
+
+
+def test_from_arrays_refuses_an_older_format() -> None:
+    arrays = TitleSearch.build(GODFATHER).to_arrays()
+    meta = json.loads(str(arrays["fuzzy_meta"]))
+    arrays["fuzzy_meta"] = np.asarray(json.dumps({**meta, "version": 2}))
+    with pytest.raises(ModelFormatError, match="format 2, expected 3"):
+        TitleSearch.from_arrays(arrays, GODFATHER)
 
 
 # -- real data -------------------------------------------------------------------
