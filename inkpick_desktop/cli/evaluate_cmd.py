@@ -27,7 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "evaluate",
         help="measure recommendation quality on a held-out split",
-        description="Hold out 20%% of every user's items, train every model on "
+        description="Hold out 20% of every user's items, train every model on "
         "the rest and rank the full catalog (training items removed).",
     )
     p.add_argument("domain", help="cinema, music, courses, ...")

@@ -93,6 +93,12 @@ class NpzReader:
         try:
             return np.asarray(self._archive[name])
         except _READ_ERRORS as exc:
+            if "allow_pickle" in str(exc):
+                # numpy's own text suggests loading it unsafely; never do that.
+                raise self.fail(
+                    f"array {name!r} holds Python objects (pickle), which Inkpick "
+                    "never loads"
+                ) from exc
             raise self.fail(f"array {name!r} cannot be read ({exc})") from exc
 
     def shape(self, name: str, ndim: int) -> tuple[int, ...]:
