@@ -132,18 +132,25 @@ def top_n(scores: npt.ArrayLike, n: int, valid: BoolArray | None = None) -> IntA
     numpy.ndarray
         int32 item indices, shape ``(min(n, n_valid),)``.
     """
-    s = np.nan_to_num(np.asarray(scores, dtype=np.float64), nan=-np.inf)
-    idx = np.arange(len(s), dtype=np.int64) if valid is None else np.flatnonzero(valid)
-    if n <= 0 or len(idx) == 0:
+    s = np.asarray(scores)
+    if s.dtype.kind != "f":
+        s = s.astype(np.float64)
+    if n <= 0:
         return np.zeros(0, np.int32)
-    vals = s[idx]
-    if n < len(idx):
-        # Score vectors are mostly exact zeros (items sharing no term with the
-        # query); selection over long runs of equal values is slow, so when at
-        # least n scores are positive the rest cannot reach the top n.
-        positive = vals > 0
-        if np.count_nonzero(positive) >= n:
-            idx, vals = idx[positive], vals[positive]
+    # Score vectors are mostly exact zeros (items sharing no term with the
+    # query): when at least n scores are positive (NaN compares False) the rest
+    # cannot reach the top n, so only those are ranked.
+    positive = s > 0
+    if valid is not None:
+        positive &= np.asarray(valid, dtype=bool)
+    if np.count_nonzero(positive) >= n:
+        idx = np.flatnonzero(positive)
+        vals = s[idx].astype(np.float64)
+    else:
+        idx = np.arange(len(s)) if valid is None else np.flatnonzero(valid)
+        vals = np.nan_to_num(s[idx].astype(np.float64), nan=-np.inf)
+    if len(idx) == 0:
+        return np.zeros(0, np.int32)
     if n < len(idx):
         # Everything strictly above the n-th best value is in; items equal to it
         # are all kept so the index tie-break below stays exact.

@@ -300,3 +300,23 @@ def test_load_tampered_arrays_refused(tmp_path: Path, checkerboard):
         with pytest.raises(ModelFormatError, match=f"bad.npz: .*{reason}"):
             loader.load(path)
     assert zipfile.is_zipfile(path)
+
+
+def test_scores_skip_zero_rows_but_equal_the_full_product(rng) -> None:
+    """Zero-factor items score exactly 0; every other item as the dense product."""
+
+    v = rng.standard_normal((50, 6)).astype(np.float32)
+    v[rng.random(50) < 0.7] = 0.0  # most items have no factors
+    v[3] = 0.5  # a live item even though flagged as having no data below
+    u = rng.standard_normal((4, 6)).astype(np.float32)
+    has = np.any(v != 0, axis=1)
+    has[3] = False
+    model = AlsModel(AlsConfig(factors=6), u, v, item_has_data=has)
+
+    x = rng.standard_normal(6).astype(np.float32)
+    np.testing.assert_allclose(model.vector_scores(x), v @ x, rtol=1e-5, atol=1e-6)
+    norms = np.linalg.norm(v, axis=1, keepdims=True)
+    unit = np.divide(v, norms, out=np.zeros_like(v), where=norms > 0)
+    for item in (3, int(np.flatnonzero(~np.any(v != 0, axis=1))[0])):
+        expected = unit @ unit[item]
+        np.testing.assert_allclose(model.item_scores(item), expected, atol=1e-6)

@@ -154,6 +154,28 @@ def test_check_mode_accepts_strings_and_rejects_others() -> None:
         check_mode("fancy")
 
 
+_SCORE_VALUES = st.sampled_from(
+    [0.0, 0.0, 0.0, 0.25, 0.5, 1.0, -1.0, math.nan, math.inf, -math.inf]
+)
+
+
+@settings(deadline=None, max_examples=300)
+@given(
+    st.lists(_SCORE_VALUES, max_size=40),
+    st.integers(0, 45),
+    st.none() | st.lists(st.booleans(), min_size=40, max_size=40),
+    st.sampled_from([np.float32, np.float64]),
+)
+def test_top_n_equals_a_full_sort(values, n, mask, dtype) -> None:
+    """Best first, NaN lowest, ties by index: the same as sorting everything."""
+    scores = np.array(values, dtype=dtype)
+    valid = None if mask is None else np.array(mask[: len(values)], dtype=bool)
+    pool = [i for i in range(len(values)) if valid is None or valid[i]]
+    key = np.nan_to_num(scores.astype(np.float64), nan=-np.inf)
+    expected = sorted(pool, key=lambda i: (-key[i], i))[:n]
+    assert top_n(scores, n, valid).tolist() == expected
+
+
 def test_top_n_ties_by_index_and_valid_mask() -> None:
     scores = np.array([0.5, 0.9, 0.5, 0.9, 0.1], np.float32)
     assert top_n(scores, 3).tolist() == [1, 3, 0]
