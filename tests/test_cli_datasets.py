@@ -72,6 +72,9 @@ def test_cli_datasets_real_data_counts(datasets_root, capsys):
     text = capsys.readouterr().out
     assert "610 users, 100,836 interactions" in text
     assert "licence: MovieTweetings 100K snapshot: MIT" in text
+    # load problems come back from the dataset cache and are listed by name
+    assert len(lastfm["problems"]) == lastfm["warnings"] >= 1
+    assert "390 artist ids that are not in artists.dat" in text
 
 
 def test_cli_datasets_no_load_lists_folders(tmp_path, capsys):

@@ -64,6 +64,8 @@ def _counts(ds: Any) -> dict[str, Any]:
         "users": int(inter.n_users) if inter is not None else 0,
         "interactions": int(inter.n_events) if inter is not None else 0,
         "warnings": len(ds.warnings),
+        # kept in the dataset cache, so they are listed even when nothing reloads
+        "problems": [str(w) for w in ds.warnings],
         "interactions_note": ds.interactions_note,
     }
 
@@ -178,6 +180,8 @@ def render(data: dict[str, Any]) -> str:
                 counts = _fmt_counts(entry)
                 if counts:
                     out.append(f"      {counts}")
+                for problem in entry.get("problems", ()):
+                    out.append(f"      problem: {problem}")
                 for line in entry["licences"]:
                     out.append(f"      licence: {line}")
             else:

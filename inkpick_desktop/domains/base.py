@@ -707,7 +707,7 @@ def _load_notes(loaded: LoadedDataset) -> tuple[str, ...]:
     if loaded.warnings:
         notes.append(
             f"{len(loaded.warnings)} problem(s) while loading {loaded.key} "
-            "(rows skipped or repaired; see the log)"
+            "(rows skipped or repaired; `inkpick datasets` lists them)"
         )
     return tuple(notes)
 
